@@ -1,0 +1,175 @@
+import { resolve } from 'node:path';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export enum AppRole {
+  Api = 'api',
+  Worker = 'worker',
+  All = 'all',
+}
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+
+/**
+ * Every environment variable the platform reads. README.md documents each one; keep both in step.
+ * Defaults live here so that a fresh clone runs with no configuration at all.
+ */
+export class EnvironmentVariables {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 8090;
+
+  @IsOptional() @IsString()
+  HOST = '0.0.0.0';
+
+  @IsOptional() @IsEnum(AppRole)
+  APP_ROLE: AppRole = AppRole.All;
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString()
+  DATA_DIR = './data';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  DB_POOL_SIZE = 20;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  DB_MIGRATIONS_RUN = true;
+
+  @IsOptional() @IsEmail()
+  ADMIN_EMAIL?: string;
+
+  @IsOptional() @IsString() @MinLength(12)
+  ADMIN_PASSWORD?: string;
+
+  @IsOptional() @IsString() @MinLength(32)
+  APP_SECRET?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(7 * 24 * 3600)
+  JWT_EXPIRES_IN = 3600;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024)
+  BODY_LIMIT = 1024 * 1024;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  TRUST_PROXY = false;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  LOGIN_SLOWDOWN_AFTER = 3;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  LOGIN_MAX_FAILURES = 10;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  LOGIN_MAX_FAILURES_PER_ADDRESS = 100;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(86400)
+  LOGIN_FAILURE_WINDOW = 900;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  WORKER_CONCURRENCY = 2;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  SWAGGER_ENABLED = true;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(30 * 24 * 3600)
+  INVITE_TTL = 7 * 24 * 3600;
+}
+
+export interface AppConfig {
+  role: AppRole;
+  http: { host: string; port: number; bodyLimit: number; trustProxy: boolean; swagger: boolean };
+  dataDir: string;
+  database: { url?: string; embeddedPort: number; poolSize: number; migrationsRun: boolean };
+  admin: { email?: string; password?: string };
+  /** Root secret for JWT signing, API-key hashing and the audit chain; generated under dataDir when unset. */
+  secret?: string;
+  auth: {
+    jwtExpiresIn: number;
+    loginSlowdownAfter: number;
+    loginMaxFailures: number;
+    loginMaxFailuresPerAddress: number;
+    loginFailureWindow: number;
+    inviteTtl: number;
+  };
+  logLevel: string;
+  worker: { concurrency: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty variables count as unset, so `FOO=` in a compose file falls back to the default.
+  const raw = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  const errors = validateSync(vars, { forbidUnknownValues: false });
+  if (errors.length) {
+    throw new ConfigError(
+      errors.map((e) => `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`),
+    );
+  }
+  return {
+    role: vars.APP_ROLE,
+    http: {
+      host: vars.HOST,
+      port: vars.PORT,
+      bodyLimit: vars.BODY_LIMIT,
+      trustProxy: vars.TRUST_PROXY,
+      swagger: vars.SWAGGER_ENABLED,
+    },
+    dataDir: resolve(vars.DATA_DIR),
+    database: {
+      url: vars.DATABASE_URL,
+      embeddedPort: vars.EMBEDDED_PG_PORT,
+      poolSize: vars.DB_POOL_SIZE,
+      migrationsRun: vars.DB_MIGRATIONS_RUN,
+    },
+    admin: { email: vars.ADMIN_EMAIL, password: vars.ADMIN_PASSWORD },
+    secret: vars.APP_SECRET,
+    auth: {
+      jwtExpiresIn: vars.JWT_EXPIRES_IN,
+      loginSlowdownAfter: vars.LOGIN_SLOWDOWN_AFTER,
+      loginMaxFailures: vars.LOGIN_MAX_FAILURES,
+      loginMaxFailuresPerAddress: vars.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      loginFailureWindow: vars.LOGIN_FAILURE_WINDOW,
+      inviteTtl: vars.INVITE_TTL,
+    },
+    logLevel: vars.LOG_LEVEL,
+    worker: { concurrency: vars.WORKER_CONCURRENCY },
+  };
+}
+
+/** Injection token for the validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

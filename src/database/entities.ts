@@ -1,0 +1,9 @@
+import { AccessGroup } from '../modules/access-groups/access-group.entity';
+import { AuditLog } from '../modules/audit/audit-log.entity';
+import { Invitation } from '../modules/auth/invitation.entity';
+import { ApiQuota } from '../modules/quotas/api-quota.entity';
+import { RateCounter } from '../modules/quotas/rate-counter.entity';
+import { User } from '../modules/users/user.entity';
+
+/** Every entity, listed explicitly: no globbing, so the build and the tests see the same set. */
+export const ENTITIES = [AccessGroup, AuditLog, Invitation, ApiQuota, RateCounter, User];

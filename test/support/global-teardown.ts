@@ -1,0 +1,3 @@
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { __testPg?: { stop(): Promise<void> } }).__testPg?.stop();
+}

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
+import { createDatabase, dropDatabase } from '../../src/database/temporary-postgres';
+import { createApp } from '../../src/app.factory';
+import { UserGroup } from '../../src/common/access/user-group';
+import { hashPassword } from '../../src/common/security/passwords';
+import { createLogger } from '../../src/common/logging/logger';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { migrate } from '../../src/database/data-source';
+import { AuthService } from '../../src/modules/auth/auth.service';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  token?: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+/** A fresh database in the test cluster. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const serverUrl = process.env.TEST_PG_URL;
+  if (!serverUrl) throw new Error('TEST_PG_URL is not set: run the tests through jest (globalSetup starts PostgreSQL)');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  return { url: await createDatabase(serverUrl, name), drop: () => dropDatabase(serverUrl, name) };
+}
+
+/** The platform on a fresh database, listening on a random local port, with a first admin. */
+export class TestApp {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly url: string,
+    readonly config: AppConfig,
+    /** Direct connection to the app's database, for assertions and for tampering in tests. */
+    readonly db: Client,
+    private readonly cleanup: () => Promise<void>,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<TestApp> {
+    const database = await createTestDatabase();
+    const dataDir = await mkdtemp(join(tmpdir(), 'sandbox-test-data-'));
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      APP_SECRET: 'test-secret-test-secret-test-secret-0123',
+      ADMIN_EMAIL,
+      ADMIN_PASSWORD,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      DB_POOL_SIZE: '10',
+      ...env,
+    });
+    await migrate(database.url);
+    const app = await createApp(config, createLogger(config.logLevel));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.getHttpServer().address() as { port: number };
+    const db = new Client({ connectionString: database.url });
+    await db.connect();
+    return new TestApp(app, `http://127.0.0.1:${address.port}`, config, db, async () => {
+      await db.end();
+      await app.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.cleanup();
+  }
+
+  async request<T = any>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.apiKey) headers['x-api-key'] = options.apiKey;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(this.url + path, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  async login(email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<string> {
+    const res = await this.request('/api/auth/login', { body: { email, password } });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.access_token;
+  }
+
+  /** Factory: a user with the given groups, inserted directly, with a valid token. */
+  async newUser(groups: UserGroup[] = [UserGroup.User], overrides: { email?: string; accessGroupId?: string } = {}): Promise<TestUser> {
+    const email = overrides.email ?? `user-${randomBytes(4).toString('hex')}@example.com`;
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    const { rows } = await this.db.query(
+      'INSERT INTO users (email, name, password_hash, groups, access_group_id) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      [email, email.split('@')[0], await hashPassword(password), groups, overrides.accessGroupId ?? null],
+    );
+    const { access_token } = await this.app.get(AuthService).issueToken(rows[0].id, 0);
+    return { id: rows[0].id, email, password, token: access_token };
+  }
+}
