@@ -1,5 +1,6 @@
 import { MigrationInterface } from 'typeorm';
 import { Init1795454378989 } from './1795454378989-Init';
+import { Healthchecks1795454930558 } from './1795454930558-Healthchecks';
 
 /** Every migration, in order. Add new ones at the end (`npm run migration:generate -- Name`). */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [Init1795454378989];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [Init1795454378989, Healthchecks1795454930558];

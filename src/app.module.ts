@@ -7,10 +7,13 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
 import { CoreModule } from './config/core.module';
 import { dataSourceOptions } from './database/data-source';
+import { AccessGroupsModule } from './modules/access-groups/access-groups.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { QuotasModule } from './modules/quotas/quotas.module';
 import { SystemModule } from './modules/system/system.module';
 import { UsersModule } from './modules/users/users.module';
+import { QueueModule } from './queue/queue.module';
 
 @Module({})
 export class AppModule {
@@ -23,8 +26,10 @@ export class AppModule {
         TypeOrmModule.forRoot(dataSourceOptions(config.database.url, config.database.poolSize)),
         ScheduleModule.forRoot(),
         DiscoveryModule,
+        QueueModule,
         AuditModule,
         AuthModule,
+        QuotasModule,
         UsersModule,
         SystemModule,
       ],

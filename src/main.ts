@@ -37,8 +37,10 @@ async function main() {
 
   const app = await createApp(config, logger);
   if (config.role === AppRole.Worker) {
+    // No HTTP server: the job queue's consumers and timers keep the process running until SIGTERM/SIGINT,
+    // on which the shutdown hooks let running jobs finish (WORKER_SHUTDOWN_TIMEOUT).
     await app.init();
-    logger.info('worker started');
+    logger.info({ concurrency: config.worker.concurrency }, 'worker started');
     return;
   }
   await app.listen({ port: config.http.port, host: config.http.host });

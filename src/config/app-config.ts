@@ -96,6 +96,15 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64)
   WORKER_CONCURRENCY = 2;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  WORKER_SHUTDOWN_TIMEOUT = 30;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86400)
+  HEALTHCHECK_INTERVAL = 60;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650)
+  HEALTHCHECK_RETENTION_DAYS = 7;
+
   @IsOptional() @Transform(toBool) @IsBoolean()
   SWAGGER_ENABLED = true;
 
@@ -120,7 +129,10 @@ export interface AppConfig {
     inviteTtl: number;
   };
   logLevel: string;
-  worker: { concurrency: number };
+  /** concurrency: jobs one worker process runs at once per queue; shutdownTimeout: seconds running jobs get to finish on stop. */
+  worker: { concurrency: number; shutdownTimeout: number };
+  /** interval: seconds between recorded health checks (0: none); retentionDays: how long they are kept. */
+  health: { interval: number; retentionDays: number };
 }
 
 export class ConfigError extends Error {
@@ -167,7 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       inviteTtl: vars.INVITE_TTL,
     },
     logLevel: vars.LOG_LEVEL,
-    worker: { concurrency: vars.WORKER_CONCURRENCY },
+    worker: { concurrency: vars.WORKER_CONCURRENCY, shutdownTimeout: vars.WORKER_SHUTDOWN_TIMEOUT },
+    health: { interval: vars.HEALTHCHECK_INTERVAL, retentionDays: vars.HEALTHCHECK_RETENTION_DAYS },
   };
 }
 

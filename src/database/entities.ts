@@ -3,7 +3,8 @@ import { AuditLog } from '../modules/audit/audit-log.entity';
 import { Invitation } from '../modules/auth/invitation.entity';
 import { ApiQuota } from '../modules/quotas/api-quota.entity';
 import { RateCounter } from '../modules/quotas/rate-counter.entity';
+import { Healthcheck } from '../modules/system/healthcheck.entity';
 import { User } from '../modules/users/user.entity';
 
 /** Every entity, listed explicitly: no globbing, so the build and the tests see the same set. */
-export const ENTITIES = [AccessGroup, AuditLog, Invitation, ApiQuota, RateCounter, User];
+export const ENTITIES = [AccessGroup, AuditLog, Invitation, ApiQuota, RateCounter, User, Healthcheck];

@@ -37,9 +37,8 @@ export interface TestUser {
   token: string;
 }
 
-/** A fresh database in the test cluster. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const serverUrl = process.env.TEST_PG_URL;
+/** A fresh database in the test cluster (or on the server of `serverUrl`). */
+export async function createTestDatabase(serverUrl = process.env.TEST_PG_URL): Promise<{ url: string; drop(): Promise<void> }> {
   if (!serverUrl) throw new Error('TEST_PG_URL is not set: run the tests through jest (globalSetup starts PostgreSQL)');
   const name = `t_${randomBytes(6).toString('hex')}`;
   return { url: await createDatabase(serverUrl, name), drop: () => dropDatabase(serverUrl, name) };
@@ -56,8 +55,9 @@ export class TestApp {
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<TestApp> {
-    const database = await createTestDatabase();
+  /** `options.serverUrl`: another PostgreSQL server than the shared test cluster (e.g. one a test stops). */
+  static async start(env: Record<string, string> = {}, options: { serverUrl?: string } = {}): Promise<TestApp> {
+    const database = await createTestDatabase(options.serverUrl);
     const dataDir = await mkdtemp(join(tmpdir(), 'sandbox-test-data-'));
     const config = loadConfig({
       DATABASE_URL: database.url,

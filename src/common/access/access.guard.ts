@@ -1,7 +1,7 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, HttpException, Injectable, Logger, Optional, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ACCESS_RULE, AccessRule } from './access.decorator';
-import { AppRequest, PrincipalResolver } from './principal';
+import { AccessDeniedListener, AppRequest, PrincipalResolver } from './principal';
 
 /**
  * Global guard. Denies by default: a route without an @Access declaration is refused to everyone.
@@ -14,9 +14,21 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly principals: PrincipalResolver,
+    @Optional() private readonly denials?: AccessDeniedListener,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await this.check(context);
+    } catch (err) {
+      if (this.denials && err instanceof HttpException && [401, 403].includes(err.getStatus())) {
+        await this.denials.denied(context.switchToHttp().getRequest<AppRequest>(), context.getHandler(), err.getStatus(), err.message);
+      }
+      throw err;
+    }
+  }
+
+  private async check(context: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
     const request = context.switchToHttp().getRequest<AppRequest>();
     if (!rule) {

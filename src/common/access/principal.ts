@@ -26,3 +26,8 @@ export abstract class PrincipalResolver {
   /** The caller, GUEST when the request carries no credentials; throws 401 on bad credentials. */
   abstract resolve(request: AppRequest): Promise<Principal>;
 }
+
+/** Told about every refused call (401/403) before the refusal is sent; the audit module records them. */
+export abstract class AccessDeniedListener {
+  abstract denied(request: AppRequest, handler: Function, status: number, reason: string): Promise<void>;
+}

@@ -20,7 +20,26 @@ function messageOf(exception: HttpException): string {
 /** Errors raised by Fastify itself (body too large, malformed JSON, wrong content type) carry a 4xx statusCode. */
 function isClientError(e: unknown): e is Error & { statusCode: number } {
   const status = (e as { statusCode?: unknown })?.statusCode;
-  return e instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
+  return isError(e) && typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/** Duck-typed: errors raised by Node's own modules come from another realm under test runners. */
+const isError = (e: unknown): e is Error => typeof e === 'object' && e !== null && typeof (e as Error).message === 'string';
+
+const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|the database system is (shutting down|starting up)/i;
+
+/**
+ * PostgreSQL unreachable (refused, dropped, shutting down; SQLSTATE class 08 and 57P0x), as raised by
+ * pg directly or wrapped by TypeORM: the request can be retried later, so 503 rather than 500.
+ */
+function isDatabaseUnavailable(e: unknown): boolean {
+  for (const err of [e, (e as { driverError?: unknown })?.driverError]) {
+    if (!isError(err)) continue;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET')) return true;
+    if (CONNECTION_ERROR.test(err.message)) return true;
+  }
+  return false;
 }
 
 export function toErrorResponse(exception: unknown, correlationId: string): { status: number; body: ErrorResponseDto; headers?: Record<string, string> } {
@@ -37,6 +56,9 @@ export function toErrorResponse(exception: unknown, correlationId: string): { st
     const message = exception.statusCode === 413 ? 'Request body is too large' : exception.message;
     return { status: exception.statusCode, body: errorBody(exception.statusCode, message, correlationId) };
   }
+  if (isDatabaseUnavailable(exception)) {
+    return { status: 503, body: errorBody(503, 'The database is unavailable: try again shortly', correlationId), headers: { 'Retry-After': '5' } };
+  }
   return { status: 500, body: errorBody(500, 'Internal server error', correlationId) };
 }
 
@@ -49,7 +71,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { status, body, headers } = toErrorResponse(exception, String(request.id));
-    if (status >= HttpStatus.INTERNAL_SERVER_ERROR) {
+    if (status === HttpStatus.INTERNAL_SERVER_ERROR || status === HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.error({ err: exception, method: request.method, url: request.url }, 'Unhandled error');
     }
     if (headers) reply.headers(headers);

@@ -1,11 +1,18 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { AuditInterceptor } from './audit.interceptor';
+import { AccessDeniedListener } from '../../common/access/principal';
+import { AuditController } from './audit.controller';
+import { AuditAccessDeniedListener, AuditInterceptor } from './audit.interceptor';
 import { AuditService } from './audit.service';
 
 @Global()
 @Module({
-  providers: [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
-  exports: [AuditService],
+  controllers: [AuditController],
+  providers: [
+    AuditService,
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    { provide: AccessDeniedListener, useClass: AuditAccessDeniedListener },
+  ],
+  exports: [AuditService, AccessDeniedListener],
 })
 export class AuditModule {}

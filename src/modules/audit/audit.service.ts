@@ -2,9 +2,11 @@ import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { toPage } from '../../common/http/pagination.dto';
 import { Secrets } from '../../common/security/secrets';
 import { currentCorrelationId } from '../../common/http/request-context';
 import { AuditLog, AuditOutcome } from './audit-log.entity';
+import { AuditLogDto, AuditLogPageDto, AuditLogQueryDto } from './dtos/audit-log.dto';
 
 export interface AuditEntry {
   action: string;
@@ -94,6 +96,28 @@ export class AuditService {
       };
       return em.getRepository(AuditLog).save({ ...row, hash: this.hashOf(row) });
     });
+  }
+
+  async list(query: AuditLogQueryDto): Promise<AuditLogPageDto> {
+    const qb = this.db.getRepository(AuditLog).createQueryBuilder('a');
+    if (query.actor_id) qb.andWhere('a.actorId = :actorId', { actorId: query.actor_id });
+    if (query.action?.endsWith('*')) {
+      const prefix = query.action.slice(0, -1).replace(/[\\%_]/g, (c) => '\\' + c);
+      qb.andWhere('a.action LIKE :prefix', { prefix: `${prefix}%` });
+    } else if (query.action) {
+      qb.andWhere('a.action = :action', { action: query.action });
+    }
+    if (query.outcome) qb.andWhere('a.outcome = :outcome', { outcome: query.outcome });
+    if (query.target_type) qb.andWhere('a.targetType = :targetType', { targetType: query.target_type });
+    if (query.target_id) qb.andWhere('a.targetId = :targetId', { targetId: query.target_id });
+    if (query.from) qb.andWhere('a.createdAt >= :from', { from: new Date(query.from) });
+    if (query.to) qb.andWhere('a.createdAt < :to', { to: new Date(query.to) });
+    const [rows, total] = await qb
+      .orderBy('a.id', 'DESC')
+      .skip(query.offset)
+      .take(query.limit)
+      .getManyAndCount();
+    return toPage(rows.map(AuditLogDto.from), total, query);
   }
 
   /** Walks the whole chain in order and reports the first record that does not verify. */

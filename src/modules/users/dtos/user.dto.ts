@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { UserGroup } from '../../../common/access/user-group';
 import { User } from '../user.entity';
 
@@ -58,12 +58,15 @@ export class UserDto {
   }
 }
 
+/** Optional, but not nullable: `null` is validated (and refused, 422) like any other wrong value. */
+export const OptionalNotNull = () => ValidateIf((_: object, value: unknown) => value !== undefined);
+
 const TIMEZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$|^UTC$/;
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 export class UpdateProfileDto {
   @ApiPropertyOptional({ example: 'Ada Analyst' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @OptionalNotNull() @IsString() @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ example: 'Europe/Berlin', description: 'IANA time zone' })
@@ -79,7 +82,7 @@ export class UpdateProfileDto {
   current_password?: string;
 
   @ApiPropertyOptional({ format: 'password', minLength: 12, description: 'New password; signs out every other session' })
-  @IsOptional() @IsString() @MinLength(12) @MaxLength(1024)
+  @OptionalNotNull() @IsString() @MinLength(12) @MaxLength(1024)
   new_password?: string;
 }
 
