@@ -113,7 +113,7 @@ function locateBinaries(): string {
     if (existsSync(join(candidate, 'postgres'))) return candidate;
     if (dirname(dir) === dir) break;
   }
-  throw new Error('PostgreSQL binaries not found: run `npm ci`, or set DATABASE_URL to use a PostgreSQL server');
+  throw new Error('PostgreSQL binaries not found: run `npm install`, or set DATABASE_URL to use a PostgreSQL server');
 }
 
 async function clusterOwner(): Promise<{ uid: number; gid: number } | undefined> {
