@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { ssdeep } from './ssdeep';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tlshHash: (binary: string) => string = require('tlsh');
+
+/** TLSH is computed over at most this many bytes (the JS implementation runs at ~10 MB/s). */
+const TLSH_MAX_BYTES = 32 * 1024 * 1024;
+
+export interface Digests {
+  md5: string;
+  sha1: string;
+  sha256: string;
+  sha512: string;
+  ssdeep: string;
+  /** TLSH in the current "T1" form; null when the data is too short or too uniform for TLSH. */
+  tlsh: string | null;
+}
+
+export function digests(data: Uint8Array): Digests {
+  const hex = (algorithm: string) => createHash(algorithm).update(data).digest('hex');
+  return { md5: hex('md5'), sha1: hex('sha1'), sha256: hex('sha256'), sha512: hex('sha512'), ssdeep: ssdeep(data), tlsh: tlsh(data) };
+}
+
+export function tlsh(data: Uint8Array): string | null {
+  if (data.length < 50) return null;
+  try {
+    const slice = data.subarray(0, TLSH_MAX_BYTES);
+    return 'T1' + tlshHash(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).toString('latin1'));
+  } catch {
+    return null; // "insufficient complexity"
+  }
+}
+
+/** Shannon entropy in bits per byte (0..8). */
+export function entropy(data: Uint8Array): number {
+  if (!data.length) return 0;
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < data.length; i++) counts[data[i]]++;
+  let h = 0;
+  for (const c of counts) {
+    if (c) {
+      const p = c / data.length;
+      h -= p * Math.log2(p);
+    }
+  }
+  return Math.round(h * 10000) / 10000;
+}

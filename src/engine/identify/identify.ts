@@ -1,0 +1,253 @@
+/**
+ * Identifies a file by its content, never by its name: magic numbers, container directories
+ * (ZIP central directory, OLE stream names are refined later by the Office analyzer) and, for
+ * text, weighted script keywords. Returns a stable `kind` the pipeline dispatches on, a human
+ * label, a MIME type and the extension the content deserves.
+ */
+export type FileKind =
+  | 'pe' | 'elf' | 'macho' | 'java-class' | 'dex'
+  | 'ole' | 'ooxml' | 'odf' | 'pdf' | 'rtf' | 'lnk'
+  | 'chm' | 'tnef'
+  | 'zip' | 'jar' | 'apk' | '7z' | 'rar' | 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'tar' | 'cab' | 'iso' | 'arj' | 'cpio'
+  | 'image' | 'html' | 'hta' | 'svg' | 'xml' | 'email'
+  | 'javascript' | 'vbscript' | 'powershell' | 'batch' | 'shell' | 'python'
+  | 'text' | 'empty' | 'data';
+
+export interface FileIdentity {
+  kind: FileKind;
+  /** Human-readable type, e.g. "PE32+ executable (DLL) x86-64". */
+  label: string;
+  mime: string;
+  extension: string;
+  /** Archive kinds the archive analyzer unpacks. */
+  isArchive: boolean;
+}
+
+const ARCHIVE_KINDS = new Set<FileKind>(['chm', 'zip', 'jar', 'apk', '7z', 'rar', 'gzip', 'bzip2', 'xz', 'zstd', 'tar', 'cab', 'iso', 'arj', 'cpio']);
+
+const id = (kind: FileKind, label: string, mime: string, extension: string): FileIdentity => ({
+  kind,
+  label,
+  mime,
+  extension,
+  isArchive: ARCHIVE_KINDS.has(kind),
+});
+
+const startsWith = (b: Uint8Array, sig: number[] | string, offset = 0): boolean => {
+  const bytes = typeof sig === 'string' ? Array.from(sig, (c) => c.charCodeAt(0)) : sig;
+  if (b.length < offset + bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (b[offset + i] !== bytes[i]) return false;
+  return true;
+};
+
+const u16 = (b: Uint8Array, o: number) => (o + 2 <= b.length ? b[o] | (b[o + 1] << 8) : -1);
+const u32 = (b: Uint8Array, o: number) => (o + 4 <= b.length ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : -1);
+const u32be = (b: Uint8Array, o: number) => (o + 4 <= b.length ? ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0 : -1);
+
+const PE_MACHINES: Record<number, string> = { 0x14c: 'Intel 80386', 0x8664: 'x86-64', 0x1c0: 'ARM', 0x1c4: 'ARMv7 Thumb', 0xaa64: 'ARM64', 0x200: 'Intel Itanium' };
+const PE_SUBSYSTEMS: Record<number, string> = { 1: 'native', 2: 'GUI', 3: 'console', 9: 'Windows CE GUI', 10: 'EFI application', 11: 'EFI boot driver', 12: 'EFI runtime driver' };
+
+function identifyPe(b: Uint8Array): FileIdentity {
+  const peOffset = u32(b, 0x3c);
+  if (peOffset < 0 || peOffset > b.length - 24 || !startsWith(b, 'PE\0\0', peOffset)) {
+    return id('pe', 'MS-DOS executable', 'application/x-dosexec', 'exe');
+  }
+  const machine = u16(b, peOffset + 4);
+  const characteristics = u16(b, peOffset + 22);
+  const optional = peOffset + 24;
+  const magic = u16(b, optional);
+  const is64 = magic === 0x20b;
+  const subsystem = u16(b, optional + 68);
+  // CLR runtime header: data directory 14.
+  const dirBase = optional + (is64 ? 112 : 96);
+  const rvaCount = u32(b, optional + (is64 ? 108 : 92));
+  // A real CLR header directory is 72 bytes; packers that mangle headers leave noise here.
+  const isDotNet = rvaCount > 14 && u32(b, dirBase + 14 * 8) > 0 && u32(b, dirBase + 14 * 8 + 4) === 72;
+  const isDll = (characteristics & 0x2000) !== 0;
+  const parts = [
+    is64 ? 'PE32+' : 'PE32',
+    isDll ? 'executable (DLL)' : 'executable',
+    `(${PE_SUBSYSTEMS[subsystem] ?? 'unknown subsystem'})`,
+    PE_MACHINES[machine] ?? `machine 0x${machine.toString(16)}`,
+  ];
+  if (isDotNet) parts.push('Mono/.Net assembly');
+  return id('pe', parts.join(' '), isDll ? 'application/x-msdownload' : 'application/vnd.microsoft.portable-executable', isDll ? 'dll' : subsystem === 1 ? 'sys' : 'exe');
+}
+
+const ELF_MACHINES: Record<number, string> = { 3: 'Intel 80386', 8: 'MIPS', 20: 'PowerPC', 40: 'ARM', 62: 'x86-64', 183: 'ARM aarch64', 243: 'RISC-V' };
+
+function identifyElf(b: Uint8Array): FileIdentity {
+  const cls = b[4] === 2 ? '64-bit' : '32-bit';
+  const little = b[5] !== 2;
+  const read16 = (o: number) => (little ? u16(b, o) : (b[o] << 8) | b[o + 1]);
+  const type = read16(16);
+  const machine = read16(18);
+  const typeName = { 1: 'relocatable', 2: 'executable', 3: 'shared object', 4: 'core file' }[type] ?? 'file';
+  return id('elf', `ELF ${cls} ${little ? 'LSB' : 'MSB'} ${typeName}, ${ELF_MACHINES[machine] ?? `machine ${machine}`}`, 'application/x-executable', type === 3 ? 'so' : 'elf');
+}
+
+/** Names in a ZIP's central directory (bounded), without inflating anything. */
+export function zipEntryNames(b: Uint8Array, max = 2000): string[] {
+  // End of central directory: search backwards over the comment (at most 64 KiB).
+  const floor = Math.max(0, b.length - 22 - 0xffff);
+  let eocd = -1;
+  for (let i = b.length - 22; i >= floor; i--) {
+    if (b[i] === 0x50 && b[i + 1] === 0x4b && b[i + 2] === 5 && b[i + 3] === 6) {
+      eocd = i;
+      break;
+    }
+  }
+  const names: string[] = [];
+  if (eocd < 0) return names;
+  let p = u32(b, eocd + 16);
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  while (p >= 0 && p + 46 <= b.length && startsWith(b, [0x50, 0x4b, 1, 2], p) && names.length < max) {
+    const nameLength = u16(b, p + 28);
+    const extraLength = u16(b, p + 30);
+    const commentLength = u16(b, p + 32);
+    names.push(decoder.decode(b.subarray(p + 46, p + 46 + nameLength)));
+    p += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
+
+function identifyZip(b: Uint8Array): FileIdentity {
+  const names = zipEntryNames(b);
+  const has = (n: string) => names.includes(n);
+  const hasPrefix = (p: string) => names.some((n) => n.startsWith(p));
+  if (has('[Content_Types].xml')) {
+    const macro = names.some((n) => /vbaProject\.bin$/i.test(n));
+    if (hasPrefix('word/')) return id('ooxml', `Microsoft Word 2007+${macro ? ' (macro-enabled)' : ''}`, macro ? 'application/vnd.ms-word.document.macroEnabled.12' : 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', macro ? 'docm' : 'docx');
+    if (hasPrefix('xl/')) return id('ooxml', `Microsoft Excel 2007+${macro ? ' (macro-enabled)' : ''}`, macro ? 'application/vnd.ms-excel.sheet.macroEnabled.12' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', macro ? 'xlsm' : 'xlsx');
+    if (hasPrefix('ppt/')) return id('ooxml', `Microsoft PowerPoint 2007+${macro ? ' (macro-enabled)' : ''}`, macro ? 'application/vnd.ms-powerpoint.presentation.macroEnabled.12' : 'application/vnd.openxmlformats-officedocument.presentationml.presentation', macro ? 'pptm' : 'pptx');
+    return id('ooxml', 'Office Open XML document', 'application/vnd.openxmlformats-officedocument', 'zip');
+  }
+  if (has('AndroidManifest.xml') && has('classes.dex')) return id('apk', 'Android package (APK)', 'application/vnd.android.package-archive', 'apk');
+  if (has('META-INF/MANIFEST.MF') || names.some((n) => n.endsWith('.class'))) return id('jar', 'Java archive (JAR)', 'application/java-archive', 'jar');
+  if (names[0] === 'mimetype' && (hasPrefix('content.xml') || has('content.xml'))) return id('odf', 'OpenDocument', 'application/vnd.oasis.opendocument', 'odt');
+  const encrypted = (u16(b, 6) & 1) === 1;
+  return id('zip', encrypted ? 'Zip archive (encrypted)' : 'Zip archive', 'application/zip', 'zip');
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Share of bytes in the head that look like text (printable ASCII, whitespace, UTF-8 continuation). */
+function textRatio(b: Uint8Array): number {
+  const n = Math.min(b.length, 8192);
+  if (!n) return 0;
+  let text = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || c >= 0x80) text++;
+    else if (c === 0) return 0;
+  }
+  return text / n;
+}
+
+interface ScriptRule {
+  kind: FileKind;
+  label: string;
+  mime: string;
+  extension: string;
+  patterns: [RegExp, number][];
+}
+
+// Keyword weights; the best-scoring language above a threshold wins.
+const SCRIPT_RULES: ScriptRule[] = [
+  {
+    kind: 'powershell', label: 'PowerShell script', mime: 'text/x-powershell', extension: 'ps1',
+    patterns: [[/\b(Invoke-Expression|IEX|Invoke-WebRequest|New-Object\s+(System\.)?Net\.WebClient|Start-Process|Get-ItemProperty|Set-ItemProperty)\b/i, 4], [/\$env:|\$PSHOME|\$ExecutionContext/i, 3], [/-(EncodedCommand|enc|ExecutionPolicy|NoProfile|WindowStyle)\b/i, 3], [/\[(System\.)?Convert\]::FromBase64String|\[Text\.Encoding\]|\[char\]\s*\d+/i, 3], [/\bparam\s*\(|\bfunction\s+[\w-]+-[\w-]+/i, 2], [/\$[A-Za-z_]\w*\s*=/, 1]],
+  },
+  {
+    kind: 'vbscript', label: 'VBScript', mime: 'text/vbscript', extension: 'vbs',
+    patterns: [[/\bCreateObject\s*\(\s*"/i, 3], [/\bWScript\.(Shell|CreateObject|Echo|Sleep|ScriptFullName)/i, 2], [/^\s*Dim\s+\w+/im, 3], [/\bEnd\s+(Sub|Function|If)\b/i, 3], [/^\s*(Sub|Function)\s+\w+/im, 2], [/\bOn\s+Error\s+Resume\s+Next\b/i, 4], [/\bSet\s+\w+\s*=/i, 2], [/\b(Chr|ChrW|StrReverse|Execute|ExecuteGlobal)\s*\(/i, 2], [/^\s*'/m, 1]],
+  },
+  {
+    kind: 'javascript', label: 'JavaScript / JScript', mime: 'application/javascript', extension: 'js',
+    patterns: [[/\bnew\s+ActiveXObject\s*\(/i, 5], [/\bWScript\.(CreateObject|Shell|Sleep|Echo)/, 1], [/\bfunction\s*\w*\s*\([^)]*\)\s*\{/, 3], [/\b(var|let|const)\s+[\w$]+\s*=/, 2], [/\beval\s*\(|String\.fromCharCode|\.charCodeAt\(|unescape\s*\(/, 3], [/=>\s*[{(]?/, 1], [/;\s*$/m, 1], [/\/\/[^\n]*$/m, 1]],
+  },
+  {
+    kind: 'batch', label: 'DOS batch file', mime: 'text/x-msdos-batch', extension: 'bat',
+    patterns: [[/^\s*@?echo\s+off\b/im, 5], [/^\s*(set|setlocal|goto|call|rem)\b/im, 2], [/%~?[dpnx0-9]+|%\w+%/i, 2], [/^\s*:[A-Za-z_]\w*\s*$/m, 2], [/\b(cmd(\.exe)?\s+\/c|start\s+""|bitsadmin|certutil|reg\s+add|schtasks)\b/i, 2]],
+  },
+  {
+    kind: 'python', label: 'Python script', mime: 'text/x-python', extension: 'py',
+    patterns: [[/^\s*(import\s+\w+|from\s+[\w.]+\s+import\b)/m, 3], [/^\s*def\s+\w+\s*\(.*\)\s*:/m, 3], [/\bif\s+__name__\s*==\s*['"]__main__['"]/, 5], [/^\s*(class\s+\w+.*:|elif\b|except\b.*:)/m, 2]],
+  },
+];
+
+function identifyText(b: Uint8Array): FileIdentity {
+  const head = textDecoder.decode(b.subarray(0, 65536)).replace(/^\uFEFF/, '');
+  const trimmed = head.trimStart();
+  const lower = trimmed.slice(0, 2048).toLowerCase();
+
+  if (trimmed.startsWith('#!')) {
+    const line = trimmed.split('\n', 1)[0];
+    if (/python/.test(line)) return id('python', 'Python script', 'text/x-python', 'py');
+    if (/node|deno/.test(line)) return id('javascript', 'Node.js script', 'application/javascript', 'js');
+    if (/pwsh|powershell/.test(line)) return id('powershell', 'PowerShell script', 'text/x-powershell', 'ps1');
+    return id('shell', `Shell script (${line.slice(2).trim().slice(0, 60)})`, 'text/x-shellscript', 'sh');
+  }
+  if (/<hta:application\b/i.test(head)) return id('hta', 'HTML application (HTA)', 'application/hta', 'hta');
+  if (/^<\?xml[^>]*>\s*(<!--[\s\S]*?-->\s*)*<svg\b/i.test(trimmed) || /^<svg\b/i.test(trimmed)) return id('svg', 'SVG image', 'image/svg+xml', 'svg');
+  if (/^(<!doctype\s+html|<html\b|<head\b|<body\b)/.test(lower) || /^<(a|script|iframe|body|div|meta|img|form|object|embed|link|style|table|title)\b[^>]*>/i.test(trimmed) || /<(script|iframe|body|div|meta)\b[^>]*>/i.test(head.slice(0, 4096))) {
+    return id('html', 'HTML document', 'text/html', 'html');
+  }
+  if (lower.startsWith('<?xml')) return id('xml', 'XML document', 'application/xml', 'xml');
+  if (/^(received|return-path|from|message-id|mime-version|delivered-to|x-[\w-]+):/im.test(trimmed.slice(0, 512)) && /^(from|to|subject|date):/im.test(head)) {
+    return id('email', 'E-mail message (RFC 822)', 'message/rfc822', 'eml');
+  }
+
+  let best: ScriptRule | undefined;
+  let bestScore = 0;
+  for (const rule of SCRIPT_RULES) {
+    const score = rule.patterns.reduce((sum, [re, weight]) => sum + (re.test(head) ? weight : 0), 0);
+    if (score > bestScore) {
+      best = rule;
+      bestScore = score;
+    }
+  }
+  if (best && bestScore >= 5) return id(best.kind, best.label, best.mime, best.extension);
+  return id('text', 'Text', 'text/plain', 'txt');
+}
+
+export function identify(b: Uint8Array): FileIdentity {
+  if (b.length === 0) return id('empty', 'Empty file', 'application/x-empty', 'bin');
+  if (startsWith(b, 'MZ')) return identifyPe(b);
+  if (startsWith(b, [0x7f, 0x45, 0x4c, 0x46])) return identifyElf(b);
+  const be = u32be(b, 0);
+  if ([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe].includes(be)) return id('macho', 'Mach-O executable', 'application/x-mach-binary', 'macho');
+  if (be === 0xcafebabe) {
+    // Shared by Mach-O universal binaries (few architectures) and Java classes (class-file version ≥ 45).
+    return u32be(b, 4) < 45
+      ? id('macho', 'Mach-O universal binary', 'application/x-mach-binary', 'macho')
+      : id('java-class', 'Java class file', 'application/java-vm', 'class');
+  }
+  if (startsWith(b, 'ITSF')) return id('chm', 'MS Windows HtmlHelp data (CHM)', 'application/vnd.ms-htmlhelp', 'chm');
+  if (u32(b, 0) === 0x223e9f78) return id('tnef', 'Transport Neutral Encapsulation Format (winmail.dat)', 'application/vnd.ms-tnef', 'dat');
+  if (startsWith(b, 'dex\n')) return id('dex', 'Android Dalvik executable', 'application/vnd.android.dex', 'dex');
+  if (startsWith(b, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return id('ole', 'Composite Document File V2 (OLE)', 'application/x-ole-storage', 'ole');
+  if (startsWith(b, [0x50, 0x4b, 3, 4]) || startsWith(b, [0x50, 0x4b, 5, 6])) return identifyZip(b);
+  if (startsWith(b, [0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0])) return id('lnk', 'MS Windows shortcut (LNK)', 'application/x-ms-shortcut', 'lnk');
+  if (startsWith(b, '{\\rt')) return id('rtf', 'Rich Text Format document', 'text/rtf', 'rtf');
+  if (textDecoder.decode(b.subarray(0, 1024)).includes('%PDF-')) return id('pdf', 'PDF document', 'application/pdf', 'pdf');
+  if (startsWith(b, 'Rar!\x1a\x07')) return id('rar', b[6] === 1 ? 'RAR archive v5' : 'RAR archive', 'application/vnd.rar', 'rar');
+  if (startsWith(b, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return id('7z', '7-Zip archive', 'application/x-7z-compressed', '7z');
+  if (startsWith(b, [0x1f, 0x8b])) return id('gzip', 'gzip compressed data', 'application/gzip', 'gz');
+  if (startsWith(b, 'BZh') && b[3] >= 0x31 && b[3] <= 0x39) return id('bzip2', 'bzip2 compressed data', 'application/x-bzip2', 'bz2');
+  if (startsWith(b, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return id('xz', 'XZ compressed data', 'application/x-xz', 'xz');
+  if (startsWith(b, [0x28, 0xb5, 0x2f, 0xfd])) return id('zstd', 'Zstandard compressed data', 'application/zstd', 'zst');
+  if (startsWith(b, 'MSCF\0\0\0\0')) return id('cab', 'Microsoft Cabinet archive', 'application/vnd.ms-cab-compressed', 'cab');
+  if (startsWith(b, 'ustar', 257)) return id('tar', 'POSIX tar archive', 'application/x-tar', 'tar');
+  if (startsWith(b, 'CD001', 0x8001)) return id('iso', 'ISO 9660 disk image', 'application/x-iso9660-image', 'iso');
+  if (startsWith(b, [0x60, 0xea])) return id('arj', 'ARJ archive', 'application/x-arj', 'arj');
+  if (startsWith(b, '070701') || startsWith(b, '070707') || startsWith(b, [0xc7, 0x71]) || startsWith(b, [0x71, 0xc7])) return id('cpio', 'cpio archive', 'application/x-cpio', 'cpio');
+  if (startsWith(b, [0x89, 0x50, 0x4e, 0x47])) return id('image', 'PNG image', 'image/png', 'png');
+  if (startsWith(b, [0xff, 0xd8, 0xff])) return id('image', 'JPEG image', 'image/jpeg', 'jpg');
+  if (startsWith(b, 'GIF87a') || startsWith(b, 'GIF89a')) return id('image', 'GIF image', 'image/gif', 'gif');
+  if (startsWith(b, 'BM') && u32(b, 2) === b.length) return id('image', 'BMP image', 'image/bmp', 'bmp');
+  if (startsWith(b, [0, 0, 1, 0]) && u16(b, 4) > 0 && u16(b, 4) < 64) return id('image', 'Windows icon', 'image/vnd.microsoft.icon', 'ico');
+  if (startsWith(b, [0xff, 0xfe]) || startsWith(b, [0xfe, 0xff])) return id('text', 'Text (UTF-16)', 'text/plain', 'txt');
+  if (textRatio(b) > 0.95) return identifyText(b);
+  return id('data', 'Data', 'application/octet-stream', 'bin');
+}

@@ -1,0 +1,59 @@
+import { Verdict } from '../types';
+import { MITRE_BY_ID } from './mitre';
+
+/**
+ * Every signal the engine can raise. A signal states what one observation alone says about a file
+ * (its verdict) and how strongly (strength 0..1, MetaDefender's "signal strength"); scoring.ts turns
+ * the signals a file raised into its verdict.
+ */
+export interface SignalDefinition {
+  id: string;
+  description: string;
+  verdict: Verdict;
+  strength: number;
+  mitre: string[];
+}
+
+const S = (id: string, verdict: Verdict, strength: number, description: string, mitre: string[] = []): SignalDefinition => ({
+  id,
+  verdict,
+  strength,
+  description,
+  mitre,
+});
+
+export const SIGNALS: SignalDefinition[] = [
+  // YARA: the matched rule's `verdict` meta decides (malicious, likely_malicious, suspicious, informational).
+  S('yara.match', Verdict.Suspicious, 0.7, 'Matched a YARA rule'),
+
+  // Archives and containers
+  S('archive.encrypted', Verdict.Informational, 0.3, 'Archive is password protected', ['T1027.013']),
+  S('archive.password_unknown', Verdict.Suspicious, 0.5, 'Encrypted archive could not be opened with the known passwords: its content was not analysed', ['T1027.013']),
+  S('archive.path_traversal', Verdict.Suspicious, 0.8, 'Archive member name escapes the extraction directory (../ or absolute path)', ['T1036']),
+  S('archive.bomb', Verdict.Suspicious, 0.8, 'Archive expands beyond the extraction limits (decompression bomb)', ['T1499']),
+  S('archive.too_deep', Verdict.Suspicious, 0.6, 'Archives nested deeper than the extraction limit', ['T1027']),
+  S('archive.too_many_files', Verdict.Informational, 0.4, 'More files than the analysis limit: the rest were not analysed'),
+  S('archive.executable_member', Verdict.Informational, 0.3, 'Archive contains an executable or script', ['T1204.002']),
+  S('archive.malformed', Verdict.Informational, 0.3, 'Archive is damaged or truncated'),
+
+  // Naming and type
+  S('file.double_extension', Verdict.Suspicious, 0.6, 'File name hides an executable extension behind a document extension', ['T1036.007']),
+  S('file.type_mismatch', Verdict.Suspicious, 0.5, 'File name extension does not match the content type', ['T1036.008']),
+  S('file.high_entropy', Verdict.Informational, 0.2, 'High entropy: compressed, packed or encrypted content', ['T1027']),
+
+  // IOCs
+  S('iocs.ip_url', Verdict.Informational, 0.3, 'Contains a URL whose host is a bare IP address', ['T1071.001']),
+  S('iocs.executable_url', Verdict.Suspicious, 0.4, 'Contains a URL to an executable or script download', ['T1105']),
+
+  // URL scans
+  S('url.redirect_chain', Verdict.Informational, 0.2, 'URL redirects through several hosts'),
+  S('url.executable_download', Verdict.Suspicious, 0.5, 'URL serves an executable or script', ['T1105', 'T1566.002']),
+  S('url.unreachable', Verdict.Informational, 0.1, 'URL could not be fetched'),
+];
+
+export const SIGNAL_BY_ID = new Map(SIGNALS.map((s) => [s.id, s]));
+
+/** Fails fast (at module load) on a signal naming an ATT&CK technique the catalogue does not know. */
+for (const signal of SIGNALS) {
+  for (const id of signal.mitre) if (!MITRE_BY_ID.has(id)) throw new Error(`signal ${signal.id}: unknown ATT&CK technique ${id}`);
+}
