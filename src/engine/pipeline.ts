@@ -121,6 +121,7 @@ export class AnalysisPipeline {
       iocs: [],
       tags: [],
       issues: [],
+      analyzers: [],
       verdict: verdictOf(Verdict.Unknown, 0), // scored once the whole tree is analysed
       data: item.data,
     };
@@ -141,6 +142,7 @@ export class AnalysisPipeline {
         extractionBudget: { ...budget },
       };
       if (!safeApplies(analyzer, context)) continue;
+      report.analyzers.push(analyzer.name);
       const budgetMs = Math.max(1, Math.min(analyzer.budgetMs, deadline - Date.now()));
       const result = await runWithBudget(analyzer, context, controller, budgetMs, report.issues);
       merge(report, result, iocs, children, item.path.join('/'));

@@ -174,6 +174,8 @@ export interface FileReport {
   iocs: Ioc[];
   tags: string[];
   issues: AnalysisIssue[];
+  /** Names of the analyzers that ran on the file. */
+  analyzers: string[];
   verdict: FinalVerdict;
   /** The bytes, for the storage layer to keep extracted files; not part of the report JSON. */
   data: Uint8Array;
