@@ -108,6 +108,68 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean()
   SWAGGER_ENABLED = true;
 
+  // Scans and the engine
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  MAX_UPLOAD_SIZE = 2 * 1024 * 1024 * 1024;
+
+  @IsOptional() @IsIn(['filesystem', 's3'])
+  STORAGE_DRIVER = 'filesystem';
+
+  @IsOptional() @IsString()
+  S3_ENDPOINT?: string;
+
+  @IsOptional() @IsString()
+  S3_REGION = 'us-east-1';
+
+  @IsOptional() @IsString()
+  S3_BUCKET?: string;
+
+  @IsOptional() @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @IsOptional() @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  S3_FORCE_PATH_STYLE = true;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10)
+  SCAN_MAX_ATTEMPTS = 3;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  ENGINE_TIMEOUT = 120;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1024 * 1024 * 1024)
+  ENGINE_MAX_IN_MEMORY = 256 * 1024 * 1024;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100)
+  ENGINE_MAX_DEPTH = 8;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  ENGINE_MAX_FILES = 500;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  ENGINE_MAX_TOTAL_BYTES = 512 * 1024 * 1024;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  ENGINE_MAX_FILE_BYTES = 128 * 1024 * 1024;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(2) @Max(100000)
+  ENGINE_MAX_RATIO = 200;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(20)
+  URL_MAX_REDIRECTS = 5;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(300)
+  URL_FETCH_TIMEOUT = 20;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  URL_MAX_BYTES = 64 * 1024 * 1024;
+
+  /** Lets URL scans reach loopback and private addresses (off: no SSRF into the deployment's own network). */
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  URL_ALLOW_PRIVATE = false;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(30 * 24 * 3600)
   INVITE_TTL = 7 * 24 * 3600;
 }
@@ -133,6 +195,23 @@ export interface AppConfig {
   worker: { concurrency: number; shutdownTimeout: number };
   /** interval: seconds between recorded health checks (0: none); retentionDays: how long they are kept. */
   health: { interval: number; retentionDays: number };
+  scan: { maxUploadSize: number; maxAttempts: number };
+  storage: {
+    driver: 'filesystem' | 's3';
+    s3: { endpoint?: string; region: string; bucket?: string; accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean };
+  };
+  engine: {
+    /** Seconds one analysis may take. */
+    timeout: number;
+    /** Largest file analysed whole in memory; larger ones are analysed from their first bytes. */
+    maxInMemory: number;
+    maxDepth: number;
+    maxFiles: number;
+    maxTotalBytes: number;
+    maxFileBytes: number;
+    maxCompressionRatio: number;
+  };
+  url: { maxRedirects: number; timeout: number; maxBytes: number; allowPrivate: boolean };
 }
 
 export class ConfigError extends Error {
@@ -181,6 +260,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL,
     worker: { concurrency: vars.WORKER_CONCURRENCY, shutdownTimeout: vars.WORKER_SHUTDOWN_TIMEOUT },
     health: { interval: vars.HEALTHCHECK_INTERVAL, retentionDays: vars.HEALTHCHECK_RETENTION_DAYS },
+    scan: { maxUploadSize: vars.MAX_UPLOAD_SIZE, maxAttempts: vars.SCAN_MAX_ATTEMPTS },
+    storage: {
+      driver: vars.STORAGE_DRIVER as 'filesystem' | 's3',
+      s3: {
+        endpoint: vars.S3_ENDPOINT,
+        region: vars.S3_REGION,
+        bucket: vars.S3_BUCKET,
+        accessKeyId: vars.S3_ACCESS_KEY_ID,
+        secretAccessKey: vars.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: vars.S3_FORCE_PATH_STYLE,
+      },
+    },
+    engine: {
+      timeout: vars.ENGINE_TIMEOUT,
+      maxInMemory: vars.ENGINE_MAX_IN_MEMORY,
+      maxDepth: vars.ENGINE_MAX_DEPTH,
+      maxFiles: vars.ENGINE_MAX_FILES,
+      maxTotalBytes: vars.ENGINE_MAX_TOTAL_BYTES,
+      maxFileBytes: vars.ENGINE_MAX_FILE_BYTES,
+      maxCompressionRatio: vars.ENGINE_MAX_RATIO,
+    },
+    url: { maxRedirects: vars.URL_MAX_REDIRECTS, timeout: vars.URL_FETCH_TIMEOUT, maxBytes: vars.URL_MAX_BYTES, allowPrivate: vars.URL_ALLOW_PRIVATE },
   };
 }
 
