@@ -10,6 +10,7 @@ import { createValidationPipe } from './common/errors/validation';
 import { requestContext } from './common/http/request-context';
 import { PinoNestLogger } from './common/logging/logger';
 import { AppConfig } from './config/app-config';
+import { registerMultipart } from './modules/scan/multipart-submission';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -33,6 +34,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     logger: new PinoNestLogger(logger),
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Multipart bodies are not parsed up front: the scan routes stream them part by part (uploads up to MAX_UPLOAD_SIZE).
+  await registerMultipart(app, config.scan.maxUploadSize);
 
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);

@@ -11,9 +11,14 @@ import { AccessGroupsModule } from './modules/access-groups/access-groups.module
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { QuotasModule } from './modules/quotas/quotas.module';
+import { ReportsModule } from './modules/reports/reports.module';
+import { AnalysisModule } from './modules/scan/analysis.module';
+import { ScanModule } from './modules/scan/scan.module';
 import { SystemModule } from './modules/system/system.module';
 import { UsersModule } from './modules/users/users.module';
+import { YaraModule } from './modules/yara/yara.module';
 import { QueueModule } from './queue/queue.module';
+import { StorageModule } from './storage/storage.module';
 
 @Module({})
 export class AppModule {
@@ -32,6 +37,11 @@ export class AppModule {
         QuotasModule,
         UsersModule,
         SystemModule,
+        ReportsModule,
+        YaraModule,
+        StorageModule,
+        ScanModule,
+        AnalysisModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -9,7 +9,7 @@ describe('System', () => {
   let t: TestApp;
   let admin: string;
   beforeAll(async () => {
-    t = await TestApp.start({ HEALTHCHECK_INTERVAL: '60', HEALTHCHECK_RETENTION_DAYS: '7' });
+    t = await TestApp.start({ APP_ROLE: 'all', HEALTHCHECK_INTERVAL: '60', HEALTHCHECK_RETENTION_DAYS: '7' });
     admin = await t.login();
   });
   afterAll(() => t.close());

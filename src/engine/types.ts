@@ -77,6 +77,8 @@ export interface SignalHit {
   verdict?: Verdict;
   strength?: number;
   description?: string;
+  /** ATT&CK technique ids this hit adds to its signal's (e.g. from a YARA rule's `mitre` meta). */
+  mitre?: string[];
 }
 
 /** A file an analyzer extracted (archive member, embedded object, dropped payload). */
@@ -155,6 +157,8 @@ export interface EngineOptions {
   inputFileYara: boolean;
   extractedFilesYara: boolean;
   limits: EngineLimits;
+  /** Admin-uploaded YARA rule sets, each compiled in its own namespace (`name`) beside the bundled rules. */
+  yaraRuleSets?: { name: string; source: string }[];
 }
 
 /** One analysed file in the flow's tree. */

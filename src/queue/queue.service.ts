@@ -145,16 +145,19 @@ export class QueueService implements OnModuleInit, BeforeApplicationShutdown, On
     const ids: string[] = [];
     // pg-boss 10 has no per-worker concurrency: each registration is one polling loop taking one job at a time.
     for (let i = 0; i < concurrency; i++) {
-      ids.push(
-        await this.running().work<T>(queue, workOptions, async ([job]) => {
-          try {
-            return await handler(job);
-          } catch (err) {
-            this.logger.warn({ err, queue, jobId: job.id }, `Job ${job.id} of ${queue} failed`);
-            throw err;
-          }
-        }),
-      );
+      let workerId = '';
+      workerId = await this.running().work<T>(queue, workOptions, async ([job]) => {
+        try {
+          return await handler(job);
+        } catch (err) {
+          this.logger.warn({ err, queue, jobId: job.id }, `Job ${job.id} of ${queue} failed`);
+          throw err;
+        } finally {
+          // pg-boss otherwise waits a whole polling interval after each job, even with a backlog.
+          this.boss?.notifyWorker(workerId);
+        }
+      });
+      ids.push(workerId);
     }
     this.logger.log(`Consuming ${queue} (${concurrency} at once)`);
     return ids;

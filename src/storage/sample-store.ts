@@ -15,6 +15,17 @@ export class SampleTooLargeError extends Error {
   }
 }
 
+/**
+ * Content hashed and held aside (a temporary file) but not yet in the store, so a submission can be
+ * validated before anything is kept. `commit()` puts it in the store (idempotent: it puts it back if
+ * it was removed meanwhile); `discard()` drops the staging copy, never committed content. Call
+ * `discard()` in every case once done.
+ */
+export interface StagedSample extends StoredSample {
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
 export class SampleNotFoundError extends Error {
   constructor(readonly sha256: string) {
     super(`sample ${sha256} is not stored`);
@@ -35,4 +46,19 @@ export abstract class SampleStore {
   abstract delete(sha256: string): Promise<void>;
   /** Throws when the store cannot be written (health check). */
   abstract probe(): Promise<void>;
+
+  /**
+   * Hashes the content into a staging area (same limits as put) without storing it yet. Drivers
+   * override this; the default stores at once, so `commit()` only checks the content is still there.
+   */
+  async stage(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StagedSample> {
+    const stored = await this.put(source, options);
+    return {
+      ...stored,
+      commit: async () => {
+        if (!(await this.exists(stored.sha256))) throw new SampleNotFoundError(stored.sha256);
+      },
+      discard: async () => undefined,
+    };
+  }
 }

@@ -66,6 +66,8 @@ export class TestApp {
       ADMIN_EMAIL,
       ADMIN_PASSWORD,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      // Only the API: a test that needs analyses to run asks for APP_ROLE 'all' (or starts a worker).
+      APP_ROLE: 'api',
       DB_POOL_SIZE: '10',
       ...env,
     });

@@ -48,7 +48,8 @@ export function toErrorResponse(exception: unknown, correlationId: string): { st
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const message = status >= 500 ? 'Internal server error' : messageOf(exception);
+    // A 500 hides its cause; other 5xx (503 ...) are raised on purpose with a message meant for the client.
+    const message = status === 500 ? 'Internal server error' : messageOf(exception);
     const headers = (exception as HttpException & { headers?: Record<string, string> }).headers;
     return { status, body: errorBody(status, message, correlationId), headers };
   }

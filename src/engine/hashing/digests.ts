@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ssdeep } from './ssdeep';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const tlshHash: (binary: string) => string = require('tlsh');
-
-/** TLSH is computed over at most this many bytes (the JS implementation runs at ~10 MB/s). */
-const TLSH_MAX_BYTES = 32 * 1024 * 1024;
+import { tlshDigest } from './tlsh';
 
 export interface Digests {
   md5: string;
@@ -22,13 +18,8 @@ export function digests(data: Uint8Array): Digests {
 }
 
 export function tlsh(data: Uint8Array): string | null {
-  if (data.length < 50) return null;
-  try {
-    const slice = data.subarray(0, TLSH_MAX_BYTES);
-    return 'T1' + tlshHash(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).toString('latin1'));
-  } catch {
-    return null; // "insufficient complexity"
-  }
+  const digest = tlshDigest(data);
+  return digest && 'T1' + digest;
 }
 
 /** Shannon entropy in bits per byte (0..8). */

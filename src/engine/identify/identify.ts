@@ -11,7 +11,9 @@ export type FileKind =
   | 'zip' | 'jar' | 'apk' | '7z' | 'rar' | 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'tar' | 'cab' | 'iso' | 'arj' | 'cpio'
   | 'image' | 'html' | 'hta' | 'svg' | 'xml' | 'email'
   | 'javascript' | 'vbscript' | 'powershell' | 'batch' | 'shell' | 'python'
-  | 'text' | 'empty' | 'data';
+  | 'text' | 'empty' | 'data'
+  /** The root of a URL scan (never returned by identify(): the URL scan builds it). */
+  | 'url';
 
 export interface FileIdentity {
   kind: FileKind;
@@ -156,7 +158,7 @@ interface ScriptRule {
 const SCRIPT_RULES: ScriptRule[] = [
   {
     kind: 'powershell', label: 'PowerShell script', mime: 'text/x-powershell', extension: 'ps1',
-    patterns: [[/\b(Invoke-Expression|IEX|Invoke-WebRequest|New-Object\s+(System\.)?Net\.WebClient|Start-Process|Get-ItemProperty|Set-ItemProperty)\b/i, 4], [/\$env:|\$PSHOME|\$ExecutionContext/i, 3], [/-(EncodedCommand|enc|ExecutionPolicy|NoProfile|WindowStyle)\b/i, 3], [/\[(System\.)?Convert\]::FromBase64String|\[Text\.Encoding\]|\[char\]\s*\d+/i, 3], [/\bparam\s*\(|\bfunction\s+[\w-]+-[\w-]+/i, 2], [/\$[A-Za-z_]\w*\s*=/, 1]],
+    patterns: [[/\b(Invoke-Expression|IEX|Invoke-WebRequest|New-Object\s+(System\.)?Net\.WebClient|Start-Process|Get-ItemProperty|Set-ItemProperty)\b/i, 4], [/\$env:|\$PSHOME|\$ExecutionContext/i, 3], [/-(EncodedCommand|enc|ExecutionPolicy|NoProfile|WindowStyle)\b/i, 3], [/\[(System\.)?Convert\]::FromBase64String|\[Text\.Encoding\]|\[char\]\s*\d+/i, 3], [/\bparam\s*\(|\bfunction\s+[\w-]+-[\w-]+/i, 2], [/\$[A-Za-z_]\w*\s*=/, 1], [/\b(?:Get|Set|New|Remove|Write|Read|Start|Stop|Add|Import|Export|Select|Where|ForEach|Out|ConvertTo|ConvertFrom|Test|Join|Split)-(?:[A-Z][a-z]+){1,3}\b/, 3]],
   },
   {
     kind: 'vbscript', label: 'VBScript', mime: 'text/vbscript', extension: 'vbs',

@@ -40,6 +40,7 @@ export const SIGNALS: SignalDefinition[] = [
   S('file.double_extension', Verdict.Suspicious, 0.6, 'File name hides an executable extension behind a document extension', ['T1036.007']),
   S('file.type_mismatch', Verdict.Suspicious, 0.5, 'File name extension does not match the content type', ['T1036.008']),
   S('file.high_entropy', Verdict.Informational, 0.2, 'High entropy: compressed, packed or encrypted content', ['T1027']),
+  S('file.rtlo_name', Verdict.Suspicious, 0.8, 'File name contains a right-to-left override character that disguises its real extension', ['T1036.002']),
 
   // IOCs
   S('iocs.ip_url', Verdict.Informational, 0.3, 'Contains a URL whose host is a bare IP address', ['T1071.001']),

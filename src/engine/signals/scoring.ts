@@ -76,7 +76,9 @@ export function signalGroups(hits: SignalHit[]) {
         averageSignalStrength: Math.round((strengths.reduce((a, b) => a + b, 0) / strengths.length) * 100) / 100,
         peakSignalStrength: Math.max(...strengths),
         verdict: verdictOf(verdict, Math.max(...strengths)),
-        allMitreTechniques: definition.mitre.map((id) => ({ ID: id, name: MITRE_BY_ID.get(id)!.name, tactics: MITRE_BY_ID.get(id)!.tactics })),
+        allMitreTechniques: [...new Set([...definition.mitre, ...group.flatMap((r) => r.hit.mitre ?? [])])]
+          .filter((id) => MITRE_BY_ID.has(id))
+          .map((id) => ({ ID: id, name: MITRE_BY_ID.get(id)!.name, tactics: MITRE_BY_ID.get(id)!.tactics })),
         signals: group.map((r) => ({
           strength: r.strength,
           verdict: r.verdict,

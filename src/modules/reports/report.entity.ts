@@ -13,6 +13,8 @@ import { Flow } from '../scan/flow.entity';
 @Index('IDX_reports_owner', ['ownerId', 'createdAt'])
 @Index('IDX_reports_imphash', ['imphash'])
 @Index('IDX_reports_authentihash', ['authentihash'])
+@Index('IDX_reports_kind', ['fileKind', 'createdAt'])
+@Index('IDX_reports_ssdeep', ['ssdeep'])
 // Maintained by the migration (TypeORM cannot express them): trigram search on file names.
 @Index('IDX_reports_file_name_trgm', { synchronize: false })
 export class Report {

@@ -17,6 +17,7 @@ export enum FlowState {
 @Entity('flows')
 @Index('IDX_flows_owner_created', ['ownerId', 'createdAt'])
 @Index('IDX_flows_state', ['state'])
+@Index('IDX_flows_sample', ['sampleSha256'])
 export class Flow {
   @PrimaryGeneratedColumn('uuid')
   id: string;

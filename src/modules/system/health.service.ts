@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,6 +6,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { Page, toPage } from '../../common/http/pagination.dto';
+import { SampleStore } from '../../storage/sample-store';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { QueueService } from '../../queue/queue.service';
 import { HealthcheckQueryDto, HealthcheckRecordDto, HealthcheckSummaryDto, HealthReportDto } from './dtos/health.dto';
@@ -38,6 +37,7 @@ export class HealthService implements OnApplicationBootstrap, BeforeApplicationS
     @InjectRepository(Healthcheck) private readonly records: Repository<Healthcheck>,
     private readonly queue: QueueService,
     private readonly scheduler: SchedulerRegistry,
+    private readonly samples: SampleStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -61,7 +61,7 @@ export class HealthService implements OnApplicationBootstrap, BeforeApplicationS
     const checks = await Promise.all([
       this.probe(HealthCheckName.Database, () => this.db.query('SELECT 1')),
       this.probe(HealthCheckName.Queue, () => this.queue.queueHealth()),
-      this.probe(HealthCheckName.Storage, () => this.storageWritable()),
+      this.probe(HealthCheckName.Storage, () => this.samples.probe()),
     ]);
     return {
       status: checks.every((c) => c.status === HealthStatus.Ok) ? HealthStatus.Ok : HealthStatus.Down,
@@ -154,14 +154,5 @@ export class HealthService implements OnApplicationBootstrap, BeforeApplicationS
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** DATA_DIR accepts a new file: write one and delete it. */
-  private async storageWritable(): Promise<void> {
-    const dir = this.config.dataDir;
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `.healthcheck-${process.pid}-${randomBytes(6).toString('hex')}`);
-    await writeFile(file, 'ok', { flag: 'wx' });
-    await unlink(file);
   }
 }
