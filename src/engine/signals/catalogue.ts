@@ -1,28 +1,15 @@
 import { Verdict } from '../types';
+import { S, SignalDefinition } from './signal-definition';
+import { FORMAT_SIGNALS } from './definitions/formats';
+import { OFFICE_SIGNALS } from './definitions/office';
+import { PDF_SIGNALS } from './definitions/pdf';
+import { PE_SIGNALS } from './definitions/pe';
+import { SCRIPT_SIGNALS } from './definitions/scripts';
 import { MITRE_BY_ID } from './mitre';
 
-/**
- * Every signal the engine can raise. A signal states what one observation alone says about a file
- * (its verdict) and how strongly (strength 0..1, MetaDefender's "signal strength"); scoring.ts turns
- * the signals a file raised into its verdict.
- */
-export interface SignalDefinition {
-  id: string;
-  description: string;
-  verdict: Verdict;
-  strength: number;
-  mitre: string[];
-}
+export type { SignalDefinition } from './signal-definition';
 
-const S = (id: string, verdict: Verdict, strength: number, description: string, mitre: string[] = []): SignalDefinition => ({
-  id,
-  verdict,
-  strength,
-  description,
-  mitre,
-});
-
-export const SIGNALS: SignalDefinition[] = [
+const GENERAL_SIGNALS: SignalDefinition[] = [
   // YARA: the matched rule's `verdict` meta decides (malicious, likely_malicious, suspicious, informational).
   S('yara.match', Verdict.Suspicious, 0.7, 'Matched a YARA rule'),
 
@@ -52,7 +39,11 @@ export const SIGNALS: SignalDefinition[] = [
   S('url.unreachable', Verdict.Informational, 0.1, 'URL could not be fetched'),
 ];
 
+/** Every signal: the general ones above and one list per format analyzer (signals/definitions/*.ts). */
+export const SIGNALS: SignalDefinition[] = [...GENERAL_SIGNALS, ...PE_SIGNALS, ...OFFICE_SIGNALS, ...PDF_SIGNALS, ...SCRIPT_SIGNALS, ...FORMAT_SIGNALS];
+
 export const SIGNAL_BY_ID = new Map(SIGNALS.map((s) => [s.id, s]));
+if (SIGNAL_BY_ID.size !== SIGNALS.length) throw new Error('duplicate signal ids in the catalogue');
 
 /** Fails fast (at module load) on a signal naming an ATT&CK technique the catalogue does not know. */
 for (const signal of SIGNALS) {
