@@ -36,6 +36,7 @@ export class AppModule {
         AuthModule,
         QuotasModule,
         UsersModule,
+        AccessGroupsModule,
         SystemModule,
         ReportsModule,
         YaraModule,

@@ -3,7 +3,7 @@ import { link, mkdir, open, readdir, rename, stat, unlink, writeFile } from 'nod
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { assertSha256, DIR_MODE, FILE_MODE, spoolHashed } from './hashing-spool';
-import { SampleNotFoundError, SampleStore, StagedSample, StoredSample } from './sample-store';
+import { SampleNotFoundError, SampleStore, StagedSample } from './sample-store';
 
 /** link() errors of filesystems that have no hard links. */
 const NO_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK'];
@@ -45,18 +45,7 @@ export class FilesystemSampleStore extends SampleStore {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async put(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StoredSample> {
-    const staged = await this.stage(source, options);
-    try {
-      await staged.commit();
-    } finally {
-      await staged.discard();
-    }
-    const { commit: _c, discard: _d, ...stored } = staged;
-    return stored;
-  }
-
-  override async stage(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StagedSample> {
+  async stage(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StagedSample> {
     await mkdir(this.stagingDir, { recursive: true, mode: DIR_MODE });
     const temp = join(this.stagingDir, `${randomUUID()}.part`);
     const stored = await spoolHashed(source, temp, options?.maxBytes);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { assertSha256, DIR_MODE, spoolHashed } from './hashing-spool';
-import { SampleNotFoundError, SampleStore, StagedSample, StoredSample } from './sample-store';
+import { SampleNotFoundError, SampleStore, StagedSample } from './sample-store';
 
 export interface S3StoreOptions {
   endpoint?: string;
@@ -61,18 +61,7 @@ export class S3SampleStore extends SampleStore {
       });
   }
 
-  async put(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StoredSample> {
-    const staged = await this.stage(source, options);
-    try {
-      await staged.commit();
-    } finally {
-      await staged.discard();
-    }
-    const { commit: _c, discard: _d, ...stored } = staged;
-    return stored;
-  }
-
-  override async stage(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StagedSample> {
+  async stage(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StagedSample> {
     await mkdir(this.stagingDir, { recursive: true, mode: DIR_MODE });
     const temp = join(this.stagingDir, `${randomUUID()}.part`);
     const stored = await spoolHashed(source, temp, options?.maxBytes);

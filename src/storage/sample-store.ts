@@ -38,7 +38,16 @@ export class SampleNotFoundError extends Error {
  */
 export abstract class SampleStore {
   /** Streams the content in while hashing it (never holding it whole in memory) and keeps it once. */
-  abstract put(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StoredSample>;
+  async put(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StoredSample> {
+    const staged = await this.stage(source, options);
+    try {
+      await staged.commit();
+    } finally {
+      await staged.discard();
+    }
+    const { commit: _commit, discard: _discard, ...stored } = staged;
+    return stored;
+  }
   /** The content; throws SampleNotFoundError when it is not stored. */
   abstract get(sha256: string): Promise<Readable>;
   abstract exists(sha256: string): Promise<boolean>;
@@ -47,18 +56,6 @@ export abstract class SampleStore {
   /** Throws when the store cannot be written (health check). */
   abstract probe(): Promise<void>;
 
-  /**
-   * Hashes the content into a staging area (same limits as put) without storing it yet. Drivers
-   * override this; the default stores at once, so `commit()` only checks the content is still there.
-   */
-  async stage(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StagedSample> {
-    const stored = await this.put(source, options);
-    return {
-      ...stored,
-      commit: async () => {
-        if (!(await this.exists(stored.sha256))) throw new SampleNotFoundError(stored.sha256);
-      },
-      discard: async () => undefined,
-    };
-  }
+  /** Hashes the content into a staging area (same limits as put) without storing it yet. */
+  abstract stage(source: Readable | Uint8Array, options?: { maxBytes?: number }): Promise<StagedSample>;
 }

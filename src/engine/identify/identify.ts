@@ -1,3 +1,5 @@
+import { zipRawEntries } from '../archive/zip-names';
+
 /**
  * Identifies a file by its content, never by its name: magic numbers, container directories
  * (ZIP central directory, OLE stream names are refined later by the Office analyzer) and, for
@@ -90,27 +92,7 @@ function identifyElf(b: Uint8Array): FileIdentity {
 
 /** Names in a ZIP's central directory (bounded), without inflating anything. */
 export function zipEntryNames(b: Uint8Array, max = 2000): string[] {
-  // End of central directory: search backwards over the comment (at most 64 KiB).
-  const floor = Math.max(0, b.length - 22 - 0xffff);
-  let eocd = -1;
-  for (let i = b.length - 22; i >= floor; i--) {
-    if (b[i] === 0x50 && b[i + 1] === 0x4b && b[i + 2] === 5 && b[i + 3] === 6) {
-      eocd = i;
-      break;
-    }
-  }
-  const names: string[] = [];
-  if (eocd < 0) return names;
-  let p = u32(b, eocd + 16);
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  while (p >= 0 && p + 46 <= b.length && startsWith(b, [0x50, 0x4b, 1, 2], p) && names.length < max) {
-    const nameLength = u16(b, p + 28);
-    const extraLength = u16(b, p + 30);
-    const commentLength = u16(b, p + 32);
-    names.push(decoder.decode(b.subarray(p + 46, p + 46 + nameLength)));
-    p += 46 + nameLength + extraLength + commentLength;
-  }
-  return names;
+  return zipRawEntries(b, max).map((e) => e.name);
 }
 
 function identifyZip(b: Uint8Array): FileIdentity {
