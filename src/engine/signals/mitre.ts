@@ -11,6 +11,7 @@ export const MITRE_TECHNIQUES: MitreTechnique[] = [
   T('T1027', 'Obfuscated Files or Information', 'defense-evasion'),
   T('T1027.002', 'Software Packing', 'defense-evasion'),
   T('T1027.009', 'Embedded Payloads', 'defense-evasion'),
+  T('T1027.006', 'Obfuscated Files or Information: HTML Smuggling', 'defense-evasion'),
   T('T1027.013', 'Encrypted/Encoded File', 'defense-evasion'),
   T('T1036', 'Masquerading', 'defense-evasion'),
   T('T1036.002', 'Right-to-Left Override', 'defense-evasion'),
@@ -91,6 +92,18 @@ export const MITRE_TECHNIQUES: MitreTechnique[] = [
   T('T1102', 'Web Service', 'command-and-control'),
   T('T1132.001', 'Data Encoding: Standard Encoding', 'command-and-control'),
   T('T1543.003', 'Create or Modify System Process: Windows Service', 'persistence', 'privilege-escalation'),
+  T('T1187', 'Forced Authentication', 'credential-access'),
+  T('T1564', 'Hide Artifacts', 'defense-evasion'),
+  // PE, ELF and LNK analyzers.
+  T('T1003.001', 'OS Credential Dumping: LSASS Memory', 'credential-access'),
+  T('T1027.007', 'Obfuscated Files or Information: Dynamic API Resolution', 'defense-evasion'),
+  T('T1055.003', 'Process Injection: Thread Execution Hijacking', 'defense-evasion', 'privilege-escalation'),
+  T('T1055.004', 'Process Injection: Asynchronous Procedure Call', 'defense-evasion', 'privilege-escalation'),
+  T('T1070.006', 'Indicator Removal: Timestomp', 'defense-evasion'),
+  T('T1197', 'BITS Jobs', 'defense-evasion', 'persistence'),
+  T('T1218.007', 'System Binary Proxy Execution: Msiexec', 'defense-evasion'),
+  T('T1490', 'Inhibit System Recovery', 'impact'),
+  T('T1574.006', 'Hijack Execution Flow: Dynamic Linker Hijacking', 'persistence', 'privilege-escalation', 'defense-evasion'),
 ];
 
 export const MITRE_BY_ID = new Map(MITRE_TECHNIQUES.map((t) => [t.id, t]));
