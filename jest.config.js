@@ -1,6 +1,6 @@
 /** One run for every test: unit specs beside the code (src/**\/*.spec.ts) and e2e specs in test/. */
 module.exports = {
-  moduleFileExtensions: ['js', 'json', 'ts'],
+  moduleFileExtensions: ['js', 'json', 'ts', 'node'],
   rootDir: '.',
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   transform: {

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   const nodeArgs = CPU_PROF_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, '--import', 'data:text/javascript,process.once("SIGUSR2",()=>process.exit(0))']
     : [];
-  const server = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
+  const server = spawn(process.execPath, [...nodeArgs, '--no-node-snapshot', 'dist/src/main.js'], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {

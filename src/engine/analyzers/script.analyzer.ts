@@ -73,6 +73,9 @@ const EXTENSION_LANGUAGE: Record<string, ScriptLanguage> = {
 /** Text that runs something even when identification saw plain text (one-line droppers). */
 const COMMAND_MARKERS = /\b(?:powershell|pwsh)(?:\.exe)?\b|\bcmd(?:\.exe)?\s+\/[ckr]\b|\b(?:mshta|certutil|bitsadmin|rundll32|regsvr32|wscript|cscript)(?:\.exe)?\b|FromBase64String|-EncodedCommand\b/i;
 
+/** Names of documents, data and logs: text there is read, not executed. */
+const PROSE_EXTENSIONS = new Set('txt md markdown rst adoc log csv tsv json yml yaml toml ini cfg conf xml eml msg rtf tex'.split(' '));
+
 const extensionOf = (name: string) => {
   const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
   const dot = base.lastIndexOf('.');
@@ -104,6 +107,8 @@ export class ScriptAnalyzer implements Analyzer {
     const byName = EXTENSION_LANGUAGE[extensionOf(file.name)];
     if (byName) return byName;
     if (kind === 'xml') return /<script\b/i.test(decodeScript(file.data.subarray(0, 65536))) ? 'html' : null;
+    // A one-line dropper identifies as text; prose that only mentions a command (README.md, notes.txt) is not run by anyone.
+    if (PROSE_EXTENSIONS.has(extensionOf(file.name))) return null;
     const head = decodeScript(file.data.subarray(0, 1024 * 1024));
     return COMMAND_MARKERS.test(head) ? 'batch' : null;
   }

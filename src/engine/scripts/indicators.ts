@@ -71,6 +71,7 @@ const DETECTORS: Detector[] = [
     },
   },
   // Evaluating strings is common enough in honest scripts; it counts in the layers obfuscation hid (or rewrote).
+  { id: 'script.download_execute', test: (text) => downloadThenRun(text) },
   { id: 'script.invoke_expression', languages: ['powershell'], test: (text, layer) => (layer.obfuscationDepth > 0 || layer.origin === 'emulation' ? first(/\b(?:iex|invoke-expression)\b|\[scriptblock\]::create\b/i)(text) : null) },
   { id: 'script.invoke_expression', languages: ['vbscript'], test: (text, layer) => (layer.obfuscationDepth > 0 || layer.origin === 'emulation' ? first(/\b(?:execute|executeglobal)\b\s*[("\w]/i)(text) : null) },
   {
@@ -97,7 +98,8 @@ const DETECTORS: Detector[] = [
       const ps = /(?:powershell|pwsh|start-process|saps|\bstart\b)[^\n]{0,300}?\s[-/\u2013]w(?:i(?:n(?:d(?:o(?:w(?:s(?:t(?:y(?:l(?:e)?)?)?)?)?)?)?)?)?)?\s+["']?h(?:i(?:d(?:d(?:e(?:n)?)?)?)?)?\b/i.exec(text);
       if (ps) return { match: ps[0] };
       if (SCRIPTS_OF_WINDOWS.includes(layer.language)) {
-        const m = /\.\s*run\b\s*\(?[^\n]{0,400}?,\s*(?:0|false)\s*(?:[,)]|$)|\bshellexecute\b[^\n]{0,400}?,\s*0\s*\)|\bvbHide\b|ShowWindow\s*=\s*0\b/im.exec(text);
+        // Run's second argument (the window style) is 0; ShellExecute's fifth.
+        const m = /\.\s*run\b\s*\(?\s*(?:"(?:[^"\n\\]|""|\\.)*"|'(?:[^'\n\\]|\\.)*'|[^,\n]{1,200}?),\s*0\s*(?:[,)]|$)|\bshellexecute\b[^\n]{0,400}?,\s*0\s*\)|\bvbHide\b|ShowWindow\s*=\s*0\b/im.exec(text);
         if (m) return { match: m[0] };
       }
       return null;
@@ -135,6 +137,37 @@ const DETECTORS: Detector[] = [
   },
   { id: 'script.inhibit_recovery', test: first(/\bvssadmin(?:\.exe)?\b[^\n]{0,300}\bdelete\s+shadows\b|\bwmic(?:\.exe)?\b[^\n]{0,300}\bshadowcopy\b[^\n]{0,300}\bdelete\b|\bbcdedit(?:\.exe)?\b[^\n]{0,300}\brecoveryenabled\s+(?:no|false)\b|\bwbadmin(?:\.exe)?\b[^\n]{0,300}\bdelete\s+(?:catalog|systemstatebackup)\b|Win32_ShadowCopy\b[\s\S]{0,300}?\.Delete\s*\(/i) },
 ];
+
+/** Where a download statement saves its file (the file's expression: a literal path or a variable). */
+const SAVED_DOWNLOADS = [
+  /\.\s*DownloadFile(?:Async|TaskAsync)?\s*\(\s*[^,\n]{1,300},\s*(?<f>[^)\n]{1,300})\)/gi,
+  /\b(?:Invoke-WebRequest|iwr|Invoke-RestMethod|irm|wget|curl)(?:\.exe)?\b[^\n|;]{0,300}?\s-(?:OutFile|o|O|-output)\s+(?<f>"[^"\n]+"|'[^'\n]+'|\S+)/g,
+  /\bStart-BitsTransfer\b[^\n|;]{0,300}?\s-Destination\s+(?<f>"[^"\n]+"|'[^'\n]+'|\S+)/gi,
+  /\bbitsadmin(?:\.exe)?\b[^\n]{0,200}?\/transfer\s[^\n]{0,200}?\s(?:https?|ftp):\/\/\S+\s+(?<f>"[^"\n]+"|\S+)/gi,
+  /\bcertutil(?:\.exe)?\b[^\n]{0,100}?-urlcache\b[^\n]{0,100}?(?:https?|ftp):\/\/\S+\s+(?<f>"[^"\n]+"|\S+)/gi,
+];
+const RUN_VERBS = /\b(?:start|start-process|saps|invoke-item|ii|call|wscript|cscript|mshta|rundll32|regsvr32|msiexec|powershell|cmd|(?:ba|da|z|k)?sh|source|python3?|perl|node|chmod)(?:\.exe)?\b|(?:^|[\s;&|])\.\/|\.\s*(?:run|exec|shellexecute)\b|(?:^|[;&|(]\s*)&\s*/gim;
+
+/** A file a download statement saved, run later in the same text (by its path, name or variable). */
+function downloadThenRun(text: string): { match: string } | null {
+  for (const re of SAVED_DOWNLOADS) {
+    re.lastIndex = 0;
+    for (const m of text.matchAll(re)) {
+      const target = m.groups!.f.trim().replace(/^["'(]+|["')]+$/g, '');
+      const variable = /^\$[\w:]+$/.test(target) ? target : null;
+      const name = variable ?? target.split(/[\\/]/).pop() ?? '';
+      if (variable ? name.length < 2 : name.length < 3 || !/\.\w{2,4}$/.test(name)) continue;
+      const rest = text.slice(m.index + m[0].length, m.index + m[0].length + 20_000);
+      const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      RUN_VERBS.lastIndex = 0;
+      for (const run of rest.matchAll(RUN_VERBS)) {
+        const after = rest.slice(run.index, run.index + 300);
+        if (new RegExp(`${escaped}(?![\\w.])`, 'i').test(after)) return { match: `${m[0]} … ${after.split('\n')[0]}` };
+      }
+    }
+  }
+  return null;
+}
 
 /** Rewrites only obfuscators need in quantity (concatenation and replacements also tidy honest code). */
 const STRONG_STEPS = new Set(['substring', 'carets', 'empty-variables', 'char-codes', 'char-code-array', 'chr', 'backticks', 'format-operator', 'automatic-variable-alphabet', 'indexed-string', 'reversed-string', 'unescape', 'escapes']);

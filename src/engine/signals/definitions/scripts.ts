@@ -17,8 +17,9 @@ export const SCRIPT_SIGNALS: SignalDefinition[] = [
   // Static: behaviour read from the layers
   S('script.download_cradle', Verdict.Suspicious, 0.6, 'Downloads content from the Internet (WebClient, BITS, certutil, XMLHTTP with ADODB.Stream, curl | sh)', ['T1105']),
   S('script.execute_downloaded', Verdict.LikelyMalicious, 0.8, 'Runs what it downloads without saving it (Invoke-Expression of a download, iwr | iex)', ['T1105', 'T1059.001']),
+  S('script.download_execute', Verdict.LikelyMalicious, 0.8, 'Downloads a file and then runs it (DownloadFile, BITS, certutil, curl, Invoke-WebRequest -OutFile, then start / Start-Process / Run)', ['T1105', 'T1059']),
   S('script.invoke_expression', Verdict.Informational, 0.3, 'Evaluates a string as code (Invoke-Expression, Execute, ScriptBlock)', ['T1059']),
-  S('script.shell_execution', Verdict.Suspicious, 0.4, 'Starts a program from a Windows script (WScript.Shell Run/Exec, ShellExecute, WMI Win32_Process)', ['T1059', 'T1106']),
+  S('script.shell_execution', Verdict.Informational, 0.3, 'Starts a program from a Windows script (WScript.Shell Run/Exec, ShellExecute, WMI Win32_Process)', ['T1059', 'T1106']),
   S('script.launches_powershell', Verdict.Suspicious, 0.5, 'A JavaScript, VBScript or HTA script starts PowerShell', ['T1059.001']),
   S('script.hidden_window', Verdict.Suspicious, 0.4, 'Starts a program with a hidden window (-WindowStyle Hidden, Run(.., 0))', ['T1564.003']),
   S('script.execution_policy_bypass', Verdict.Informational, 0.2, 'Runs PowerShell with the execution policy bypassed', ['T1059.001']),
@@ -33,7 +34,7 @@ export const SCRIPT_SIGNALS: SignalDefinition[] = [
   // Emulation
   S('script.emulation.download_execute', Verdict.LikelyMalicious, 0.9, 'Emulation: downloaded a file, saved it and ran it', ['T1105', 'T1059.007']),
   S('script.emulation.download', Verdict.Suspicious, 0.5, 'Emulation: made an HTTP request through a Windows component (XMLHTTP, WinHttp, BITS-like objects)', ['T1105', 'T1071.001']),
-  S('script.emulation.process', Verdict.Suspicious, 0.5, 'Emulation: started a process', ['T1059', 'T1106']),
+  S('script.emulation.process', Verdict.Informational, 0.3, 'Emulation: started a process', ['T1059', 'T1106']),
   S('script.emulation.wmi_process', Verdict.Suspicious, 0.6, 'Emulation: started a process through WMI (Win32_Process.Create)', ['T1047']),
   S('script.emulation.file_dropped', Verdict.Suspicious, 0.5, 'Emulation: wrote an executable or script file to disk', ['T1105']),
   S('script.emulation.registry_autorun', Verdict.Suspicious, 0.7, 'Emulation: wrote a Run / RunOnce autostart registry value', ['T1547.001', 'T1112']),
