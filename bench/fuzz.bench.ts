@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     maxDurationMs: maxSeconds * 1000,
     saveDir,
     onDeath: (failures: FuzzFailure[]) => {
-      for (const f of failures) log(`  !! the fuzzing process died while case seed ${f.seed} (${f.item}, ${f.mutation.slice(0, 120)}) was running; restarting after it`);
+      for (const f of failures) log(`  !! ${f.message.split(';')[0]} — case seed ${f.seed} (${f.item}, ${f.mutation.slice(0, 120)}); a new process goes on`);
     },
     onCase: (outcome, done) => {
       failuresSoFar += outcome.failures.length;
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   log(`Case duration      p50 ${Math.round(s.caseMs.p50)} ms, p90 ${Math.round(s.caseMs.p90)} ms, p99 ${Math.round(s.caseMs.p99)} ms, max ${Math.round(s.caseMs.max)} ms (seed ${s.caseMs.maxSeed})`);
   log(`Budget             ${s.budget.maxAnalysisMs} ms + ${s.budget.slackMs} ms slack; overruns: ${s.failureCounts.overrun}`);
   log(`Peak RSS           ${pad(mib(s.memory.peakRssBytes), 10)}   (start ${mib(s.memory.rssStartBytes)}, end ${mib(s.memory.rssEndBytes)}, ceiling ${mib(s.memory.maxRssBytes)}); peak heap: this thread ${mib(s.memory.peakHeapUsedBytes)}, engine thread ${mib(s.memory.peakThreadHeapBytes)}`);
+  for (const note of s.notes ?? []) log(`NOTE               ${note}`);
   if (s.processes) log(`Fuzzing processes  ${s.processes.started} started, ${s.processes.died} died (native aborts, recorded as crash failures)`);
   if (s.runner) log(`Engine threads     ${s.runner.runs} runs, start-up ${s.runner.startupMs.map((ms) => `${ms} ms`).join(', ') || '-'}; failures ${JSON.stringify(s.runner.failures)}`);
   log(`Verdicts           ${Object.entries(s.verdicts).map(([v, n]) => `${v} ${n}`).join(', ')}`);
@@ -158,9 +159,23 @@ async function main(): Promise<void> {
     log(`FAILURES: none (${counts})`);
   } else {
     log(`FAILURES: ${s.failures.length} (${counts})`);
-    const shown = seeds ? s.failures : s.failures.slice(0, 40);
-    for (const f of shown) printFailure(f, !!seeds);
-    if (shown.length < s.failures.length) log(`  … ${s.failures.length - shown.length} more (seeds: ${s.failures.slice(shown.length).map((f) => f.seed).join(', ').slice(0, 2000)})`);
+    if (seeds) {
+      for (const f of s.failures) printFailure(f, true);
+    } else {
+      // Grouped by kind and message shape (numbers blanked): one cause that fails many cases (an
+      // RSS ceiling passed for good) is one group, with its first cases as examples.
+      const groups = new Map<string, FuzzFailure[]>();
+      for (const f of s.failures) {
+        const key = `${f.kind}\u0000${f.analyzer ?? ''}\u0000${f.message.split('\n')[0].replace(/\d+/g, '#').slice(0, 160)}`;
+        groups.set(key, [...(groups.get(key) ?? []), f]);
+      }
+      for (const group of [...groups.values()].sort((a, b) => a[0].caseIndex - b[0].caseIndex)) {
+        const cases = group.map((f) => f.caseIndex);
+        log(`- ${group[0].kind}: ${group.length} case(s), first case ${Math.min(...cases)}, last ${Math.max(...cases)}`);
+        for (const f of group.slice(0, 3)) printFailure(f, false);
+        if (group.length > 3) log(`  … and ${group.length - 3} more (seeds ${group.slice(3, 23).map((f) => f.seed).join(', ')}${group.length > 23 ? ', …' : ''})`);
+      }
+    }
     log('');
     log(`Reproduce one: npm run bench:fuzz -- --repro=${s.failures[0].seed} --corpus-dir=${corpus.dir}   (add --mode=pipeline for stacks in this process)`);
     log(`Failing inputs: ${saveDir}`);

@@ -74,6 +74,8 @@ export interface FuzzOptions {
   maxDurationMs?: number;
   /** Write each failing case's bytes here (rebuilt from its seed). */
   saveDir?: string;
+  /** Most inputs saved per failure kind; default 25. */
+  maxSavedPerKind?: number;
   /** Called after each case. */
   onCase?: (outcome: CaseOutcome, done: number, total: number) => void;
   /** Called as each case is handed to the engine. */
@@ -156,6 +158,8 @@ export interface FuzzSummary {
   runner?: EngineRunnerStats;
   /** With runFuzzIsolated: fuzzing processes started, and how many of them died. */
   processes?: { started: number; died: number };
+  /** With runFuzzIsolated: what happened to the fuzzing processes beyond the cases (a process that would not exit). */
+  notes?: string[];
 }
 
 const hash = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -314,8 +318,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     process.on('uncaughtException', onUnhandled);
   }
 
+  const savedPerKind = new Map<FailureKind, number>();
   const save = (c: FuzzCase, kind: FailureKind): string | undefined => {
     if (!options.saveDir) return undefined;
+    // A failure that repeats for every case (a process-wide RSS ceiling) must not fill the disk.
+    const saved = savedPerKind.get(kind) ?? 0;
+    if (saved >= (options.maxSavedPerKind ?? 25)) return undefined;
+    savedPerKind.set(kind, saved + 1);
     try {
       mkdirSync(options.saveDir, { recursive: true });
       const file = join(options.saveDir, `${c.seed}-${kind}.bin`);

@@ -42,6 +42,7 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
   let next = 0;
   let restarts = 0;
   let lastOutcome: CaseOutcome | undefined;
+  const notes: string[] = [];
 
   while (next < total) {
     const remainingMs = options.maxDurationMs === undefined ? undefined : options.maxDurationMs - (performance.now() - started);
@@ -80,7 +81,23 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
         } else if (message.type === 'done') summary = message.summary;
         else if (message.type === 'error') error = message.message;
       });
-      child.on('exit', (code, signal) => resolve({ summary, snapshot, after, inflight, exit: signal ? `signal ${signal}` : `exit code ${code}`, stderr: stderrTail.split('\n').filter(Boolean), error }));
+      // A process that stops talking (a native hang) is stopped; one that does not exit after its
+      // summary (an engine thread whose termination never completes) too, and that is noted.
+      const stallMs = Math.max(120_000, 3 * (options.hardTimeoutMs ?? Math.ceil((options.engineOptions?.limits.maxAnalysisMs ?? 10_000) / 0.85)));
+      let lastMessage = performance.now();
+      const watchdog = setInterval(() => {
+        if (summary && performance.now() - lastMessage > 30_000) {
+          notes.push(`the fuzzing process (pid ${child.pid}) did not exit within 30 s of its summary (its engine threads did not terminate: EngineRunner.close() never resolved); it was killed`);
+          child.kill('SIGKILL');
+        } else if (!summary && performance.now() - lastMessage > stallMs) {
+          stalled = true;
+          child.kill('SIGKILL');
+        }
+      }, 5000);
+      let stalled = false;
+      child.on('message', () => (lastMessage = performance.now()));
+      child.on('exit', () => clearInterval(watchdog));
+      child.on('exit', (code, signal) => resolve({ summary, snapshot, after, inflight, exit: stalled ? `no message for ${Math.round(stallMs / 1000)} s: killed as hung` : signal ? `signal ${signal}` : `exit code ${code}`, stderr: stderrTail.split('\n').filter(Boolean), error }));
       const request: ChildRequest = {
         type: 'run',
         options: {
@@ -145,7 +162,7 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
     if (++restarts > maxRestarts) break;
   }
 
-  return merge(segments, extraOutcomes, deaths, durations, performance.now() - started, total - done, options, restarts + 1, restarts);
+  return { ...merge(segments, extraOutcomes, deaths, durations, performance.now() - started, total - done, options, restarts + 1, restarts), notes };
 }
 
 function merge(segments: FuzzSummary[], extra: CaseOutcome[], deaths: FuzzFailure[], durations: number[], durationMs: number, notRun: number, options: IsolatedFuzzOptions, processes: number, deathsCount: number): FuzzSummary {
