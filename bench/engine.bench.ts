@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { defaultAnalyzers } from '../src/engine/analyzers';
 import { EngineRunner } from '../src/engine/engine-runner';
 import { AnalyzerEvent, instrument } from '../src/engine/fuzz/instrumented';
+import { reexecWithEngineFlags } from '../src/engine/fuzz/node-flags';
 import { digests, entropy, tlsh } from '../src/engine/hashing/digests';
 import { ssdeep } from '../src/engine/hashing/ssdeep';
 import { identify } from '../src/engine/identify/identify';
@@ -33,6 +34,9 @@ import { AnalysisPipeline } from '../src/engine/pipeline';
 import { testEngineOptions } from '../src/engine/testing/engine-options';
 import type { AnalysisResult } from '../src/engine/types';
 import { buildCorpus } from './corpus';
+
+// Production runs the engine under `node --no-node-snapshot` (isolated-vm): so does this benchmark.
+reexecWithEngineFlags(__filename);
 
 const ROOT = resolve(__dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);

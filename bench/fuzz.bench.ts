@@ -35,9 +35,13 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FAILURE_KINDS, FuzzFailure, FuzzMode, runFuzz } from '../src/engine/fuzz/harness';
+import { reexecWithEngineFlags } from '../src/engine/fuzz/node-flags';
 import { runFuzzIsolated } from '../src/engine/fuzz/supervisor';
 import { testEngineOptions } from '../src/engine/testing/engine-options';
 import { buildCorpus } from './corpus';
+
+// Production runs the engine under `node --no-node-snapshot` (isolated-vm): so does this benchmark.
+reexecWithEngineFlags(__filename);
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
 

@@ -118,6 +118,8 @@ export interface CaseOutcome {
   files: number;
   verdict?: string;
   failures: FuzzFailure[];
+  /** Analyzers the pipeline abandoned at their budget (they may still be running in the engine thread). */
+  abandoned: string[];
 }
 
 export interface AnalyzerFigures {
@@ -165,6 +167,8 @@ export interface FuzzSummary {
 const hash = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const SHA256 = /^[0-9a-f]{64}$/;
 const ISSUE_KINDS = new Set(['limit', 'error', 'timeout']);
+/** The pipeline's message for an analyzer it stopped waiting for (pipeline.ts runWithBudget). */
+const ABANDONED = /^stopped after its \d+ ms budget$/;
 
 /** What is wrong with a result as a report of `input`, or null. */
 export function reportProblem(result: AnalysisResult | undefined, input: { size: number; sha256: string }): string | null {
@@ -432,7 +436,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       slowest.sort((a, b) => b.ms - a.ms);
       slowest.length = Math.min(slowest.length, 5);
     }
-    return { index, seed: fuzzCase.seed, item: fuzzCase.item, mutation: fuzzCase.mutation, size, wallMs, durationMs, files: result?.files.length ?? 0, verdict: result?.verdict?.verdict, failures: caseFailures };
+    const abandoned = [...new Set((result?.files ?? []).flatMap((f) => (f.issues ?? []).filter((i) => i.kind === 'timeout' && ABANDONED.test(i.message)).map((i) => i.analyzer)))];
+    return { index, seed: fuzzCase.seed, item: fuzzCase.item, mutation: fuzzCase.mutation, size, wallMs, durationMs, files: result?.files.length ?? 0, verdict: result?.verdict?.verdict, failures: caseFailures, abandoned };
   };
 
   const started = performance.now();

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChildRequest } from './fuzz-child';
 import { AnalyzerFigures, CaseOutcome, FAILURE_KINDS, FailureKind, FuzzFailure, FuzzOptions, FuzzSummary } from './harness';
 import { buildCase } from './mutators';
+import { ENGINE_NODE_FLAGS } from './node-flags';
 import { caseSeed } from './prng';
 
 /**
@@ -12,6 +13,8 @@ import { caseSeed } from './prng';
  * thread: in production that is the worker process; here it would end the fuzz run without a word.
  * The supervisor records a `crash` failure for the case(s) that were running (with the signal and
  * the last lines the process wrote to stderr) and goes on with the next case in a new process.
+ *
+ * The child runs with the production's Node flags (ENGINE_NODE_FLAGS).
  *
  * The figures merge the segments' snapshots (sent every 50 cases); the few cases between a dead
  * segment's last snapshot and its death count in cases, durations and failures only.
@@ -48,9 +51,9 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
     const remainingMs = options.maxDurationMs === undefined ? undefined : options.maxDurationMs - (performance.now() - started);
     if (remainingMs !== undefined && remainingMs <= 0) break;
     const segmentStart = next;
-    const outcome = await new Promise<{ summary?: FuzzSummary; snapshot?: FuzzSummary; after: CaseOutcome[]; inflight: Map<number, number>; exit: string; stderr: string[]; error?: string }>((resolve) => {
+    const outcome = await new Promise<{ summary?: FuzzSummary; snapshot?: FuzzSummary; after: CaseOutcome[]; abandoning: CaseOutcome[]; inflight: Map<number, number>; exit: string; stderr: string[]; error?: string }>((resolve) => {
       const child = fork(join(__dirname, `fuzz-child${isTypeScript ? '.ts' : '.js'}`), [], {
-        execArgv: isTypeScript ? ['-r', 'ts-node/register/transpile-only'] : [],
+        execArgv: [...ENGINE_NODE_FLAGS, ...(isTypeScript ? ['-r', 'ts-node/register/transpile-only'] : [])],
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       });
@@ -64,6 +67,7 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
       let summary: FuzzSummary | undefined;
       let error: string | undefined;
       let after: CaseOutcome[] = [];
+      const abandoning: CaseOutcome[] = [];
       child.on('message', (message: { type: string; index?: number; seed?: number; outcome?: CaseOutcome; summary?: FuzzSummary; message?: string }) => {
         if (message.type === 'start') inflight.set(message.index!, message.seed!);
         else if (message.type === 'case') {
@@ -73,6 +77,7 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
           done++;
           durations.push(o.durationMs);
           after.push(o);
+          if (o.abandoned?.length) abandoning.push(o);
           lastOutcome = o;
           onCase?.(o, done, total);
         } else if (message.type === 'snapshot') {
@@ -86,7 +91,8 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
       const stallMs = Math.max(120_000, 3 * (options.hardTimeoutMs ?? Math.ceil((options.engineOptions?.limits.maxAnalysisMs ?? 10_000) / 0.85)));
       let lastMessage = performance.now();
       const watchdog = setInterval(() => {
-        if (summary && performance.now() - lastMessage > 30_000) {
+        if (summary && !killed && performance.now() - lastMessage > 30_000) {
+          killed = true;
           notes.push(`the fuzzing process (pid ${child.pid}) did not exit within 30 s of its summary (its engine threads did not terminate: EngineRunner.close() never resolved); it was killed`);
           child.kill('SIGKILL');
         } else if (!summary && performance.now() - lastMessage > stallMs) {
@@ -95,9 +101,10 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
         }
       }, 5000);
       let stalled = false;
+      let killed = false;
       child.on('message', () => (lastMessage = performance.now()));
       child.on('exit', () => clearInterval(watchdog));
-      child.on('exit', (code, signal) => resolve({ summary, snapshot, after, inflight, exit: stalled ? `no message for ${Math.round(stallMs / 1000)} s: killed as hung` : signal ? `signal ${signal}` : `exit code ${code}`, stderr: stderrTail.split('\n').filter(Boolean), error }));
+      child.on('exit', (code, signal) => resolve({ summary, snapshot, after, abandoning, inflight, exit: stalled ? `no message for ${Math.round(stallMs / 1000)} s: killed as hung` : signal ? `signal ${signal}` : `exit code ${code}`, stderr: stderrTail.split('\n').filter(Boolean), error }));
       const request: ChildRequest = {
         type: 'run',
         options: {
@@ -131,11 +138,18 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
         : next < total
           ? [[next, options.seeds ? options.seeds[next] : caseSeed(options.seed, next)]]
           : [];
+    // Analyses that ended with an analyzer abandoned at its budget leave it running in the engine
+    // thread: they are the usual suspects when the thread is later ended.
+    const suspects = outcome.abandoning.length
+      ? `; cases of this process whose analysis abandoned a still-running analyzer: ${outcome.abandoning.slice(-5).map((o) => `seed ${o.seed} (${o.abandoned.join(', ')}; ${o.item}, ${o.mutation.slice(0, 80)})`).join('; ')}`
+      : '';
     const failures = blamed.map(([index, seed]): FuzzFailure => {
       const c = buildCase(options.corpus, seed, { item: options.item, maxBytes: options.maxCaseBytes });
       const context = between
         ? previous
-          ? 'after this case had completed, while no case was running (its engine thread being replaced or closed)'
+          ? next >= total
+            ? 'after this, the last case, had completed, while closing the engine threads (EngineRunner.close())'
+            : 'after this case had completed, while no case was running (its engine thread being replaced)'
           : 'while starting this case'
         : `while this case was running${blamed.length > 1 ? ` with ${blamed.length - 1} other(s)` : ''}${previous ? `; the case before it (whose engine thread may have been ending) was seed ${previous.seed} (${previous.item}, ${previous.mutation.slice(0, 160)})` : ''}`;
       return {
@@ -149,7 +163,7 @@ export async function runFuzzIsolated(options: IsolatedFuzzOptions): Promise<Fuz
         size: c.data.length,
         sha256: '',
         durationMs: 0,
-        message: `the fuzzing process died (${outcome.exit}) ${context}; last stderr lines:\n${tail}`,
+        message: `the fuzzing process died (${outcome.exit}) ${context}${suspects}; last stderr lines:\n${tail}`,
       };
     });
     if (!between) {
@@ -192,7 +206,7 @@ function merge(segments: FuzzSummary[], extra: CaseOutcome[], deaths: FuzzFailur
   for (const o of extra) if (o.verdict) verdicts[o.verdict] = (verdicts[o.verdict] ?? 0) + 1;
   const sorted = [...durations].sort((a, b) => a - b);
   const all = [...segments.flatMap((s) => s.slowest)].sort((a, b) => b.ms - a.ms).slice(0, 5);
-  const cases = segments.reduce((n, s) => n + s.cases, 0) + extra.length + deaths.filter((d) => !d.message.includes('after this case had completed')).length;
+  const cases = segments.reduce((n, s) => n + s.cases, 0) + extra.length + deaths.filter((d) => !/after this(, the last)? case/.test(d.message)).length;
   const maxSegment = segments.reduce<FuzzSummary | undefined>((m, s) => (!m || s.caseMs.max > m.caseMs.max ? s : m), undefined);
   const runnerStats = segments.filter((s) => s.runner).map((s) => s.runner!);
   return {
