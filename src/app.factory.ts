@@ -29,9 +29,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
     genReqId: requestId,
+    // TAXII 2.1 URLs end in '/', and Nest drops trailing slashes from route paths: match both forms.
+    routerOptions: { ignoreTrailingSlash: true },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
+    // A module that fails to start rejects here (main() logs it and exits) instead of Nest calling process.exit itself.
+    abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   // Multipart bodies are not parsed up front: the scan routes stream them part by part (uploads up to MAX_UPLOAD_SIZE).

@@ -1,28 +1,6 @@
 import { UserGroup } from '../src/common/access/user-group';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestApp } from './support/test-app';
-
-/** RFC 4180 reader, small on purpose: quoted cells with "" escapes, commas and line breaks inside quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell), rows.push(row), (row = []), (cell = '');
-    } else cell += c;
-  }
-  if (cell || row.length) row.push(cell), rows.push(row);
-  return rows;
-}
+import { parseCsv } from './support/csv';
 
 const unique = () => Math.random().toString(36).slice(2, 8);
 

@@ -172,6 +172,93 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(30 * 24 * 3600)
   INVITE_TTL = 7 * 24 * 3600;
+
+  // Licensing
+  /** The vendor's Ed25519 public key licenses are verified with (PEM, or base64 of the 32 raw bytes); unset: the built-in key. */
+  @IsOptional() @IsString()
+  LICENSE_PUBLIC_KEY?: string;
+
+  /** Where online activation sends the license key and deployment id; unset: online activation is off. */
+  @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'LICENSE_ACTIVATION_URL must be an http(s) URL' })
+  LICENSE_ACTIVATION_URL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(300)
+  LICENSE_ACTIVATION_TIMEOUT = 15;
+
+  // Error and log store (GET /api/admin/errors, /api/admin/logs)
+  /** Distinct client-reported error groups kept; past it only known groups are counted (no flooding). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  ERRORS_MAX_CLIENT_GROUPS = 1000;
+
+  /** Client error reports (POST /api/system/errors/log) accepted per client address and minute. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
+  ERRORS_CLIENT_RATE = 30;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650)
+  LOGS_RETENTION_DAYS = 30;
+
+  // Mass e-mail (SMTP); no SMTP_HOST: e-mail is disabled
+  @IsOptional() @IsString()
+  SMTP_HOST?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  SMTP_PORT = 587;
+
+  /** Implicit TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  SMTP_SECURE = false;
+
+  /** Refuse to send unless STARTTLS succeeds (with SMTP_SECURE=false). */
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  SMTP_REQUIRE_TLS = false;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  SMTP_TLS_VERIFY = true;
+
+  @IsOptional() @IsString()
+  SMTP_USER?: string;
+
+  @IsOptional() @IsString()
+  SMTP_PASSWORD?: string;
+
+  @IsOptional() @IsString()
+  SMTP_FROM = 'Sandbox <sandbox@localhost.localdomain>';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  EMAIL_MAX_ATTEMPTS = 5;
+
+  // Scan sources: comma-separated absolute directories that watched-directory sources must lie in
+  @IsOptional() @IsString()
+  SCAN_SOURCE_ROOTS?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  SCAN_SOURCE_MAX_FILES = 100;
+
+  /** A directory file modified longer ago than this is taken at once; a newer one must look the same on two polls. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86400)
+  SCAN_SOURCE_SETTLE_SECONDS = 60;
+
+  // SIEM feeds and archives (src/modules/feeds)
+  /** Reports reach the feeds only once older than this (covers report writers' clocks and open transactions). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3600)
+  FEED_SETTLE_SECONDS = 30;
+
+  /** Absolute base URL for links in feeds (e.g. https://sandbox.example.com); unset: taken from the request. */
+  @IsOptional() @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'FEED_BASE_URL must be an http(s) URL without query' })
+  FEED_BASE_URL?: string;
+
+  /** Days of malicious reports the YARA feed covers. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650)
+  FEED_YARA_DAYS = 30;
+
+  // Report exports (src/modules/exports)
+  /** Chromium binary that renders PDF reports (Debian's `chromium`). */
+  @IsOptional() @IsString()
+  CHROMIUM_PATH = '/usr/bin/chromium';
+
+  /** Seconds one HTML or PDF report generation may take. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(600)
+  EXPORT_RENDER_TIMEOUT = 60;
 }
 
 export interface AppConfig {
@@ -212,6 +299,30 @@ export interface AppConfig {
     maxCompressionRatio: number;
   };
   url: { maxRedirects: number; timeout: number; maxBytes: number; allowPrivate: boolean };
+  /** publicKey unset: the built-in vendor key; activationUrl unset: online activation is off; activationTimeout: seconds. */
+  license: { publicKey?: string; activationUrl?: string; activationTimeout: number };
+  /** maxClientGroups: client error groups kept; clientRate: client reports per address and minute. */
+  errors: { maxClientGroups: number; clientRate: number };
+  /** retentionDays: stored log records older than this are deleted. */
+  logs: { retentionDays: number };
+  /** host unset: e-mail is disabled. The password is never logged nor answered. */
+  smtp: {
+    host?: string;
+    port: number;
+    secure: boolean;
+    requireTls: boolean;
+    tlsVerify: boolean;
+    user?: string;
+    password?: string;
+    from: string;
+    maxAttempts: number;
+  };
+  /** roots: absolute directories watched-directory sources must lie in (none: directory sources refused). */
+  scanSources: { roots: string[]; maxFilesPerPoll: number; settleSeconds: number };
+  /** settleSeconds: age a report needs to reach the feeds; baseUrl: for absolute links; yaraDays: window of the YARA feed. */
+  feeds: { settleSeconds: number; baseUrl?: string; yaraDays: number };
+  /** chromiumPath: the browser that renders PDFs; renderTimeout: seconds one generation may take. */
+  exports: { chromiumPath: string; renderTimeout: number };
 }
 
 export class ConfigError extends Error {
@@ -282,6 +393,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxCompressionRatio: vars.ENGINE_MAX_RATIO,
     },
     url: { maxRedirects: vars.URL_MAX_REDIRECTS, timeout: vars.URL_FETCH_TIMEOUT, maxBytes: vars.URL_MAX_BYTES, allowPrivate: vars.URL_ALLOW_PRIVATE },
+    license: { publicKey: vars.LICENSE_PUBLIC_KEY, activationUrl: vars.LICENSE_ACTIVATION_URL, activationTimeout: vars.LICENSE_ACTIVATION_TIMEOUT },
+    errors: { maxClientGroups: vars.ERRORS_MAX_CLIENT_GROUPS, clientRate: vars.ERRORS_CLIENT_RATE },
+    logs: { retentionDays: vars.LOGS_RETENTION_DAYS },
+    smtp: {
+      host: vars.SMTP_HOST,
+      port: vars.SMTP_PORT,
+      secure: vars.SMTP_SECURE,
+      requireTls: vars.SMTP_REQUIRE_TLS,
+      tlsVerify: vars.SMTP_TLS_VERIFY,
+      user: vars.SMTP_USER,
+      password: vars.SMTP_PASSWORD,
+      from: vars.SMTP_FROM,
+      maxAttempts: vars.EMAIL_MAX_ATTEMPTS,
+    },
+    scanSources: {
+      roots: (vars.SCAN_SOURCE_ROOTS ?? '').split(',').map((r) => r.trim()).filter(Boolean).map((r) => resolve(r)),
+      maxFilesPerPoll: vars.SCAN_SOURCE_MAX_FILES,
+      settleSeconds: vars.SCAN_SOURCE_SETTLE_SECONDS,
+    },
+    feeds: { settleSeconds: vars.FEED_SETTLE_SECONDS, baseUrl: vars.FEED_BASE_URL?.replace(/\/+$/, ''), yaraDays: vars.FEED_YARA_DAYS },
+    exports: { chromiumPath: vars.CHROMIUM_PATH, renderTimeout: vars.EXPORT_RENDER_TIMEOUT },
   };
 }
 

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/common/logging/logger';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { migrate } from '../../src/database/data-source';
 import { AuthService } from '../../src/modules/auth/auth.service';
+import { deploymentIdOf, installLicense, TEST_VENDOR_PUBLIC_PEM, testLicense } from './license';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -55,9 +56,16 @@ export class TestApp {
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  /** `options.serverUrl`: another PostgreSQL server than the shared test cluster (e.g. one a test stops). */
-  static async start(env: Record<string, string> = {}, options: { serverUrl?: string } = {}): Promise<TestApp> {
-    const database = await createTestDatabase(options.serverUrl);
+  /**
+   * `options.serverUrl`: another PostgreSQL server than the shared test cluster (e.g. one a test stops).
+   * `options.license`: by default a license with every feature (signed by the tests' vendor key) is active; `'none'` starts unlicensed.
+   * `options.databaseUrl`: join the database of another TestApp (a second process of one deployment); it is not dropped on close, so close this one first.
+   */
+  static async start(
+    env: Record<string, string> = {},
+    options: { serverUrl?: string; license?: 'full' | 'none'; databaseUrl?: string } = {},
+  ): Promise<TestApp> {
+    const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase(options.serverUrl);
     const dataDir = await mkdtemp(join(tmpdir(), 'sandbox-test-data-'));
     const config = loadConfig({
       DATABASE_URL: database.url,
@@ -69,6 +77,7 @@ export class TestApp {
       // Only the API: a test that needs analyses to run asks for APP_ROLE 'all' (or starts a worker).
       APP_ROLE: 'api',
       DB_POOL_SIZE: '10',
+      LICENSE_PUBLIC_KEY: TEST_VENDOR_PUBLIC_PEM,
       ...env,
     });
     await migrate(database.url);
@@ -77,6 +86,7 @@ export class TestApp {
     const address = app.getHttpServer().address() as { port: number };
     const db = new Client({ connectionString: database.url });
     await db.connect();
+    if (options.license !== 'none') await installLicense(app, db, testLicense(await deploymentIdOf(db)));
     return new TestApp(app, `http://127.0.0.1:${address.port}`, config, db, async () => {
       await db.end();
       await app.close();

@@ -1,7 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { ErrorResponseDto } from './error-response.dto';
+import { SERVER_ERROR_RECORDER, ServerErrorRecorder } from './server-error-recorder';
 import { ValidationFailedException } from './validation';
 
 /** Builds the one error body every failure answers with; never leaks stack traces or SQL. */
@@ -67,6 +68,8 @@ export function toErrorResponse(exception: unknown, correlationId: string): { st
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(@Optional() @Inject(SERVER_ERROR_RECORDER) private readonly recorder?: ServerErrorRecorder) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
@@ -74,6 +77,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const { status, body, headers } = toErrorResponse(exception, String(request.id));
     if (status === HttpStatus.INTERNAL_SERVER_ERROR || status === HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.error({ err: exception, method: request.method, url: request.url }, 'Unhandled error');
+    }
+    if (status >= 500) {
+      // Recording is in-memory and fire-and-forget; a fault in it must never change the answer.
+      try {
+        this.recorder?.record(exception, { correlationId: String(request.id), method: request.method, url: request.url, status });
+      } catch {
+        /* ignored on purpose */
+      }
     }
     if (headers) reply.headers(headers);
     void reply.status(status).send(body);

@@ -1,11 +1,25 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 import { currentCorrelationId } from '../http/request-context';
+import { LogRecordBuffer } from './log-record-buffer';
+
+/** The buffer of warn+ records each logger keeps for the logs module, by the logger's (shared with its children) stream. */
+const recordBuffers = new WeakMap<object, LogRecordBuffer>();
+
+/** The warn+ records of `logger` (or of its parent), waiting to be stored; undefined for a logger not made by createLogger. */
+export function logRecordBufferOf(logger: Logger): LogRecordBuffer | undefined {
+  return recordBuffers.get((logger as unknown as Record<symbol, object>)[pino.symbols.streamSym]);
+}
 
 /** Structured JSON logs on stdout; every line logged while serving a request carries its correlation id. */
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
+  // stdout gets LOG_LEVEL; warn and above also go to a bounded buffer the logs module stores (GET /api/admin/logs).
+  const buffer = new LogRecordBuffer();
+  const streams: pino.StreamEntry[] = [{ level: 'warn', stream: buffer }];
+  if (level !== 'silent') streams.push({ level: level as pino.Level, stream: pino.destination({ fd: process.stdout.fd || 1 }) });
+  const minLevel = level === 'silent' || pino.levels.values[level] > pino.levels.values.warn ? 'warn' : level;
+  const logger = pino({
+    level: minLevel,
     base: { service: 'sandbox-platform' },
     timestamp: pino.stdTimeFunctions.isoTime,
     mixin: () => {
@@ -13,7 +27,9 @@ export function createLogger(level: string): Logger {
       return correlationId ? { correlationId } : {};
     },
     redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.password', '*.apiKey'], censor: '[redacted]' },
-  });
+  }, pino.multistream(streams));
+  recordBuffers.set((logger as unknown as Record<symbol, object>)[pino.symbols.streamSym], buffer);
+  return logger;
 }
 
 /** Nest's logger interface over pino; accepts `logger.error({ err, ... }, 'message')` as well as plain strings. */

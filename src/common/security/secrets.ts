@@ -2,7 +2,7 @@ import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export type SecretPurpose = 'jwt' | 'api-key' | 'audit' | 'invitation';
+export type SecretPurpose = 'jwt' | 'api-key' | 'audit' | 'invitation' | 'encryption';
 
 /**
  * Keys derived (HKDF-SHA256) from one root secret, one key per purpose, so that e.g. the JWT key

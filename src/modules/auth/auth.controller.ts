@@ -12,6 +12,7 @@ import {
 import { Access } from '../../common/access/access.decorator';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto';
 import { Audited } from '../audit/audited.decorator';
+import { ConsumesUserSeat } from '../license/requires-feature.decorator';
 import { AuthService } from './auth.service';
 import { RegisterDto } from './dtos/invitation.dto';
 import { LoginDto, TokenResponseDto } from './dtos/login.dto';
@@ -45,6 +46,7 @@ export class AuthController {
   @HttpCode(200)
   @Access.public()
   @Audited('auth.register')
+  @ConsumesUserSeat('registration')
   @ApiOperation({
     summary: 'Register with an invitation',
     description:

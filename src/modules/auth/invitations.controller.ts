@@ -5,6 +5,7 @@ import { CurrentUser } from '../../common/access/current-principal.decorator';
 import { UserPrincipal } from '../../common/access/principal';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto';
 import { Audited } from '../audit/audited.decorator';
+import { ConsumesUserSeat } from '../license/requires-feature.decorator';
 import { CreateInvitationDto, InvitationDto } from './dtos/invitation.dto';
 import { InvitationsService } from './invitations.service';
 
@@ -17,6 +18,7 @@ export class InvitationsController {
   @HttpCode(200)
   @Access.admin()
   @Audited('invitation.create')
+  @ConsumesUserSeat('invitation')
   @ApiOperation({
     summary: 'Generate invite token',
     description:

@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
 
 export const SCHEDULED_JOB = 'jobs:scheduled';
 
@@ -14,6 +15,11 @@ export interface ScheduledJobOptions {
   enabled?: boolean;
   /** A run still going after this long is reported as overrunning (default 10 minutes). */
   timeoutMs?: number;
+  /**
+   * For periods the configuration sets: seconds between runs, read once at start, replacing `cron`
+   * (slots are wall-clock multiples of the period; 0 leaves the job unscheduled). An administrator's cron override still wins.
+   */
+  intervalSeconds?: (config: AppConfig) => number;
 }
 
 /** What a job's method receives on each run. */

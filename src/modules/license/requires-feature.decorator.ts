@@ -22,3 +22,17 @@ export const RequiresFeature = (feature: LicenseFeature) =>
     SetMetadata(REQUIRED_FEATURE, feature),
     ApiForbiddenResponse({ description: `Requires a license with the \`${feature}\` feature (or the caller lacks the user group)`, type: ErrorResponseDto }),
   );
+
+export const CONSUMES_USER_SEAT = 'license:user-seat';
+
+/**
+ * Marks a route that adds a user account: when the license limits users, the license guard refuses it
+ * with 403 once the active users reach the limit. An invitation holds a seat until it is used or
+ * expires, so for `invitation` the pending invitations count too; a `registration` uses the seat its
+ * invitation held.
+ */
+export const ConsumesUserSeat = (kind: 'invitation' | 'registration') =>
+  applyDecorators(
+    SetMetadata(CONSUMES_USER_SEAT, kind),
+    ApiForbiddenResponse({ description: 'The license\'s user limit is reached (or the caller lacks the user group)', type: ErrorResponseDto }),
+  );

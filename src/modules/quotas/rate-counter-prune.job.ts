@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { JobContext, JobOutcome, ScheduledJob } from '../jobs/scheduled-job.decorator';
 import { RateCounterService } from './rate-counter.service';
 
 /** Counter windows are at most a day long; two days keeps every live one and a margin. */
@@ -7,7 +7,7 @@ const KEEP_MS = 2 * 86_400_000;
 
 /**
  * Drops rate-counter windows that ended long ago, hourly. A single indexed DELETE: cheap enough to
- * run here rather than through the queue, and harmless when several processes run it at once.
+ * run in the scheduling process rather than through the queue; the jobs module runs it once per hour across processes.
  */
 @Injectable()
 export class RateCounterPruneJob {
@@ -15,7 +15,14 @@ export class RateCounterPruneJob {
 
   constructor(private readonly counters: RateCounterService) {}
 
-  @Cron(CronExpression.EVERY_HOUR, { name: 'rate-counters.prune' })
+  @ScheduledJob({ name: 'rate-counters.prune', description: 'Deletes API rate-counter windows that ended more than two days ago', cron: '0 * * * *' })
+  async prune(ctx: JobContext): Promise<JobOutcome> {
+    const pruned = await this.counters.prune(new Date(Date.now() - KEEP_MS));
+    ctx.log(`Pruned ${pruned} expired rate-counter windows`);
+    return { summary: `Pruned ${pruned} expired rate-counter windows`, counts: { pruned } };
+  }
+
+  /** Prunes now, outside the jobs module; never throws. */
   async run(): Promise<number> {
     try {
       const pruned = await this.counters.prune(new Date(Date.now() - KEEP_MS));

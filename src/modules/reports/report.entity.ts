@@ -15,6 +15,8 @@ import { Flow } from '../scan/flow.entity';
 @Index('IDX_reports_authentihash', ['authentihash'])
 @Index('IDX_reports_kind', ['fileKind', 'createdAt'])
 @Index('IDX_reports_ssdeep', ['ssdeep'])
+// The SIEM feed (src/modules/feeds): public submitted files by (created_at, id).
+@Index('IDX_reports_feed', ['createdAt', 'id'], { where: '"is_private" = false AND "depth" = 0' })
 // Maintained by the migration (TypeORM cannot express them): trigram search on file names.
 @Index('IDX_reports_file_name_trgm', { synchronize: false })
 export class Report {

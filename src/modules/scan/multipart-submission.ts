@@ -19,7 +19,7 @@ export const MULTIPART_LIMITS = {
 } as const;
 
 /** The routes that read multipart forms (they stream them themselves); elsewhere multipart stays unsupported (415). */
-export const MULTIPART_ROUTES: ReadonlySet<string> = new Set(['/api/scan/file', '/api/scan/url']);
+export const MULTIPART_ROUTES: ReadonlySet<string> = new Set(['/api/scan/file', '/api/scan/url', '/api/system/license/activate/offline', '/api/admin/logos/select']);
 
 /**
  * Registers @fastify/multipart: bodies are not parsed up front, the routes above read them part by

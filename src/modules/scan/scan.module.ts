@@ -19,6 +19,6 @@ import { ScanService } from './scan.service';
   imports: [TypeOrmModule.forFeature([Flow, ScanProfile])],
   controllers: [ScanProfilesController, ScanController],
   providers: [FlowsService, ScanService, ScanProfilesService, FlowReportService, FlowEventsService, FlowStreamService],
-  exports: [FlowsService, FlowReportService],
+  exports: [FlowsService, FlowReportService, ScanService],
 })
 export class ScanModule {}

@@ -1,14 +1,16 @@
 import { ArgumentMetadata, Inject, Injectable, Logger, ServiceUnavailableException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import { Repository } from 'typeorm';
 import { UserPrincipal } from '../../common/access/principal';
 import { createValidationPipe, ValidationFailedException } from '../../common/errors/validation';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { QueueService } from '../../queue/queue.service';
-import { SampleStore } from '../../storage/sample-store';
+import { SampleStore, StagedSample } from '../../storage/sample-store';
 import { SamplesService } from '../../storage/samples.service';
 import { AuditTrail } from '../audit/audit-trail';
+import { SettingsService } from '../settings/settings.service';
 import { ANALYSIS_QUEUE, AnalysisJob } from './analysis-job';
 import { analysisJobOptions } from './analysis-queue';
 import { ScanSubmittedDto, ScanUrlDto, SubmissionFieldsDto } from './dtos/scan.dto';
@@ -57,6 +59,7 @@ export async function validateAs<T extends object>(metatype: new () => T, plain:
 interface Prepared {
   options: ScanOptions & { scan_profile: string | null };
   isPrivate: boolean;
+  tags: string[];
   priority: { applied: number; max_possible: number };
 }
 
@@ -72,6 +75,7 @@ export class ScanService {
     private readonly store: SampleStore,
     private readonly queue: QueueService,
     private readonly profiles: ScanProfilesService,
+    private readonly settings: SettingsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -84,27 +88,10 @@ export class ScanService {
       throw new ValidationFailedException([{ field: 'file', messages: [message] }], message);
     }
     const { staged } = file;
-    try {
-      const name = displayFileName(file.filename, staged.sha256);
-      AuditTrail.describe({ details: { kind: FlowKind.File, sha256: staged.sha256, name, size: staged.size } });
-      delete fields.file;
-      const dto = await validateAs(SubmissionFieldsDto, fields);
-      const prepared = await this.prepare(user, dto);
-      const flow = await this.samples.commitAndReference(staged, (manager) =>
-        manager.save(
-          this.flowsRepo.create({
-            ...this.flowFields(user, dto, prepared),
-            kind: FlowKind.File,
-            sampleSha256: staged.sha256,
-            fileName: name,
-            fileSize: String(staged.size),
-          }),
-        ),
-      );
-      return await this.enqueue(flow, prepared);
-    } finally {
-      await staged.discard().catch((err: unknown) => this.logger.warn({ err }, 'Could not remove a staging file'));
-    }
+    const name = displayFileName(file.filename, staged.sha256);
+    AuditTrail.describe({ details: { kind: FlowKind.File, sha256: staged.sha256, name, size: staged.size } });
+    delete fields.file;
+    return this.submitStaged(user, staged, name, fields);
   }
 
   async submitUrl(user: UserPrincipal, request: FastifyRequest): Promise<ScanSubmittedDto> {
@@ -118,7 +105,39 @@ export class ScanService {
     return this.enqueue(flow, prepared);
   }
 
-  /** Options (defaults ← profile ← request), privacy and priority of a submission. */
+  /**
+   * A file the platform fetched itself (scan sources): streamed into the store under the same size
+   * limit (SampleTooLargeError past MAX_UPLOAD_SIZE), with the same options, privacy, priority and
+   * queueing as an upload by `user`.
+   */
+  async submitContent(user: UserPrincipal, content: Readable, fileName: string, fields: Record<string, unknown>): Promise<ScanSubmittedDto> {
+    const staged = await this.store.stage(content, { maxBytes: this.config.scan.maxUploadSize });
+    return this.submitStaged(user, staged, displayFileName(fileName, staged.sha256), fields);
+  }
+
+  /** Validates the fields, commits the staged file to the store with its flow, queues the analysis; the staging file is always removed. */
+  private async submitStaged(user: UserPrincipal, staged: StagedSample, fileName: string, fields: Record<string, unknown>): Promise<ScanSubmittedDto> {
+    try {
+      const dto = await validateAs(SubmissionFieldsDto, fields);
+      const prepared = await this.prepare(user, dto);
+      const flow = await this.samples.commitAndReference(staged, (manager) =>
+        manager.save(
+          this.flowsRepo.create({
+            ...this.flowFields(user, dto, prepared),
+            kind: FlowKind.File,
+            sampleSha256: staged.sha256,
+            fileName,
+            fileSize: String(staged.size),
+          }),
+        ),
+      );
+      return await this.enqueue(flow, prepared);
+    } finally {
+      await staged.discard().catch((err: unknown) => this.logger.warn({ err }, 'Could not remove a staging file'));
+    }
+  }
+
+  /** Options (defaults ← profile ← request), privacy (settings ← profile ← request), tags and priority of a submission. */
   private async prepare(user: UserPrincipal, dto: SubmissionFieldsDto): Promise<Prepared> {
     let profileOptions: Record<string, unknown> = {};
     let profileName: string | null = null;
@@ -132,8 +151,10 @@ export class ScanService {
       profileName = profile.name;
     }
     const options = resolveScanOptions(profileOptions, dto as Record<string, unknown>);
-    const isPrivate = dto.is_private ?? (typeof profileOptions.is_private === 'boolean' ? profileOptions.is_private : false);
-    return { options: { ...options, scan_profile: profileName }, isPrivate, priority: applyPriority(user, dto.priority) };
+    const defaults = await this.settings.get('scan');
+    const isPrivate = dto.is_private ?? (typeof profileOptions.is_private === 'boolean' ? profileOptions.is_private : defaults.private_by_default);
+    const tags = [...new Set([...defaults.default_tags, ...(dto.tags ?? [])])];
+    return { options: { ...options, scan_profile: profileName }, isPrivate, tags, priority: applyPriority(user, dto.priority) };
   }
 
   private flowFields(user: UserPrincipal, dto: SubmissionFieldsDto, prepared: Prepared): Partial<Flow> {
@@ -142,7 +163,7 @@ export class ScanService {
       accessGroupId: user.accessGroupId,
       isPrivate: prepared.isPrivate,
       description: dto.description ?? '',
-      tags: dto.tags ?? [],
+      tags: prepared.tags,
       scanOptions: prepared.options,
       password: dto.password ?? null,
       priority: prepared.priority.applied,

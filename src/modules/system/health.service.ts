@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { Page, toPage } from '../../common/http/pagination.dto';
 import { SampleStore } from '../../storage/sample-store';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { QueueService } from '../../queue/queue.service';
+import { JobContext, JobOutcome, ScheduledJob } from '../jobs/scheduled-job.decorator';
 import { HealthcheckQueryDto, HealthcheckRecordDto, HealthcheckSummaryDto, HealthReportDto } from './dtos/health.dto';
 import { HealthCheckName, HealthCheckResult, Healthcheck, HealthStatus } from './healthcheck.entity';
 
@@ -22,11 +22,11 @@ const errorMessage = (err: unknown) => (err instanceof Error ? err.message : Str
 
 /**
  * Checks the platform's dependencies (database, job queue, storage) on demand, and records one check
- * per HEALTHCHECK_INTERVAL: every process schedules the job; an advisory lock and a look for a record
- * in the current slot make exactly one of them write it.
+ * per HEALTHCHECK_INTERVAL through the jobs module (one run per interval across processes); an advisory
+ * lock and a look for a record in the current slot still guard direct calls of recordScheduledCheck().
  */
 @Injectable()
-export class HealthService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class HealthService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(HealthService.name);
   private readonly host = `${hostname()}:${process.pid}`;
   private recording?: Promise<Healthcheck | null>;
@@ -35,22 +35,26 @@ export class HealthService implements OnApplicationBootstrap, BeforeApplicationS
     @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(Healthcheck) private readonly records: Repository<Healthcheck>,
     private readonly queue: QueueService,
-    private readonly scheduler: SchedulerRegistry,
     private readonly samples: SampleStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    const seconds = this.config.health.interval;
-    if (!seconds) return;
-    // Registered with the scheduler (rather than @Interval) because the period comes from the configuration;
-    // the scheduler clears it when the application shuts down.
-    this.scheduler.addInterval(JOB_NAME, setInterval(() => void this.recordScheduledCheck(), seconds * 1000));
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.recording; // let a running record finish while the database is still open
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.recording; // let a running record finish while the database is still open
+  /** The scheduled job; its period is HEALTHCHECK_INTERVAL (0: not scheduled). */
+  @ScheduledJob({
+    name: JOB_NAME,
+    description: 'Records a health check of the database, job queue and storage; deletes records past HEALTHCHECK_RETENTION_DAYS',
+    cron: '* * * * *',
+    intervalSeconds: (config) => config.health.interval,
+  })
+  async scheduledCheck(ctx: JobContext): Promise<JobOutcome> {
+    const row = await this.recordScheduledCheck();
+    const summary = row ? `Recorded: ${row.status}` : 'Nothing recorded: already recorded in this interval, or the database was unreachable';
+    ctx.log(summary);
+    return { summary };
   }
 
   /** Runs every check now, in parallel, each bounded by CHECK_TIMEOUT_MS. */

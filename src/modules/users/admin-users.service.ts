@@ -10,7 +10,7 @@ import { AccessGroupsService } from '../access-groups/access-groups.service';
 import { AuditTrail } from '../audit/audit-trail';
 import { AdminUpdateUserDto, ListUsersQueryDto } from './dtos/admin-user.dto';
 import { UserDto } from './dtos/user.dto';
-import { csvRow } from './csv';
+import { csvRow } from '../../common/http/csv';
 import { User } from './user.entity';
 
 /** pg_advisory_xact_lock key serialising changes that could leave the platform without an active administrator. */
