@@ -28,21 +28,18 @@
  * BENCH_CONCURRENCY (16 flows in flight), BENCH_UPLOAD_MB (1024), BENCH_MAX_SECONDS (900),
  * BENCH_PHASES (e.g. "1,2" or "3"; default all).
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
-import { migrate } from '../src/database/data-source';
-import { freePort } from '../src/database/embedded-postgres';
-import { createDatabase, startTemporaryPostgres } from '../src/database/temporary-postgres';
 import { zipArchive } from '../src/engine/testing/zip-writer';
 import { buildCorpus, CorpusFile } from './scan-corpus';
+import { log, runBenchmark, temporaryDirectory, verdict } from './support/benchmark';
+import { adminToken, buildApp, createApiKey, migratedDatabase, Server, startPostgres, startServer } from './support/server';
 
-const ROOT = resolve(__dirname, '..');
 const TARGET_TTV_P50_MS = 1000;
 const TARGET_FILES_PER_S = 20;
 const TARGET_RSS_GROWTH_MB = 100;
@@ -54,91 +51,19 @@ const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 900);
 const SPLIT = process.env.BENCH_SPLIT === '1';
 const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3').split(',').map((p) => p.trim()));
 const FLOW_TIMEOUT_MS = 120_000;
-const ADMIN_EMAIL = 'bench-admin@example.com';
-const ADMIN_PASSWORD = `bench-${randomBytes(12).toString('hex')}`;
-const APP_SECRET = randomBytes(32).toString('hex');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
-const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
-const cleanups: (() => Promise<void>)[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- processes
 
-interface Server {
-  base: string;
-  processes: { role: string; child: ChildProcess }[];
-  api: ChildProcess;
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function startServer(databaseUrl: string, dataDir: string, roles: string[], env: Record<string, string> = {}): Promise<Server> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const processes = roles.map((role) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        APP_ROLE: role,
-        DATA_DIR: dataDir,
-        APP_SECRET,
-        ADMIN_EMAIL,
-        ADMIN_PASSWORD,
-        DB_MIGRATIONS_RUN: 'false',
-        WORKER_CONCURRENCY: '2',
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-        SWAGGER_ENABLED: 'false',
-        ...env,
-      },
-    });
-    return { role, child };
-  });
-  const server: Server = { base, processes, api: processes.find((p) => p.role !== 'worker')!.child };
-  cleanups.unshift(async () => {
-    for (const p of processes) await stopProcess(p.child);
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    for (const p of processes) if (p.child.exitCode !== null) throw new Error(`the ${p.role} process exited with code ${p.child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/api/system/info`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('the server did not answer within 60 s');
-    await sleep(200);
-  }
-  return server;
+/** The built server as this benchmark runs it: WORKER_CONCURRENCY=2 (what `npm start` runs), no Swagger UI, 20 s to stop. */
+function startScanServer(databaseUrl: string, dataDir: string, roles: string[], env: Record<string, string> = {}): Promise<Server> {
+  return startServer({ databaseUrl, dataDir, roles, env: { WORKER_CONCURRENCY: '2', SWAGGER_ENABLED: 'false', ...env }, killAfterMs: 20_000 });
 }
 
 async function apiKey(base: string): Promise<Auth> {
-  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(base + path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
-  const { access_token } = await post('/api/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
-  const { api_key } = await post('/api/users/api-key/create', {}, { authorization: `Bearer ${access_token}` });
-  return { 'x-api-key': api_key };
+  return { 'x-api-key': await createApiKey(base, await adminToken(base)) };
 }
 
 /** VmRSS and VmHWM of a process, bytes. */
@@ -438,10 +363,9 @@ function upload(base: string, auth: Auth, size: number): Promise<{ status: numbe
 
 async function uploadMemory(pgUrl: string, work: string): Promise<void> {
   log(`\n(3) Peak RSS growth of an API process (APP_ROLE=api) while a ${mb(UPLOAD_BYTES)} file uploads`);
-  const url = await createDatabase(pgUrl, 'bench_upload');
-  await migrate(url);
+  const url = await migratedDatabase(pgUrl, 'bench_upload');
   const dataDir = await mkdtemp(join(work, 'upload-data-'));
-  const server = await startServer(url, dataDir, ['api'], { MAX_UPLOAD_SIZE: String(UPLOAD_BYTES + 64 * 1024 * 1024) });
+  const server = await startScanServer(url, dataDir, ['api'], { MAX_UPLOAD_SIZE: String(UPLOAD_BYTES + 64 * 1024 * 1024) });
   const pid = server.api.pid!;
   const auth = await apiKey(server.base);
   // Warm-up: the multipart path, the hashing and the storage have run once.
@@ -483,30 +407,22 @@ async function uploadMemory(pgUrl: string, work: string): Promise<void> {
   row('VmRSS after', mb(after.rss));
   row('peak RSS growth', mb(growth), `target < ${TARGET_RSS_GROWTH_MB} MB`, verdict(answer.status === 200 && growth < TARGET_RSS_GROWTH_MB * 1024 * 1024));
   row('VmHWM before / after', `${mb(before.hwm)} / ${mb(after.hwm)}`);
-  await stopProcess(server.api);
+  await server.stop();
   await rm(dataDir, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
-  if (process.env.BENCH_SKIP_BUILD !== '1' || !existsSync(join(ROOT, 'dist/src/main.js'))) {
-    log('Building (npm run build)...');
-    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('npm run build failed');
-  }
-  log('Starting a throw-away PostgreSQL...');
-  const pg = await startTemporaryPostgres();
-  cleanups.push(() => pg.stop());
-  const work = await mkdtemp(join(tmpdir(), 'sandbox-scan-bench-'));
-  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  buildApp();
+  const pg = await startPostgres();
+  const work = await temporaryDirectory('sandbox-scan-bench-');
 
   if (PHASES.has('1') || PHASES.has('2')) {
-    const url = await createDatabase(pg.url, 'bench_scan');
-    await migrate(url);
+    const url = await migratedDatabase(pg.url, 'bench_scan');
     const dataDir = await mkdtemp(join(work, 'data-'));
     const roles = SPLIT ? ['api', 'worker'] : ['all'];
-    const server = await startServer(url, dataDir, roles);
+    const server = await startScanServer(url, dataDir, roles);
     log(`Server: ${server.processes.map((p) => `${p.role} (pid ${p.child.pid})`).join(' + ')} on ${server.base}, WORKER_CONCURRENCY=2`);
     const auth = await apiKey(server.base);
     log('Warm-up: 4 analyses (engine threads, YARA rules, 7-Zip)...');
@@ -514,27 +430,10 @@ async function main(): Promise<void> {
     await Promise.all(warm.map(async (data, i) => waitForFlow(server.base, auth, await submitFile(server.base, auth, data, `warm-${i}.bin`))));
     if (PHASES.has('1')) await timeToVerdict(server, auth, url);
     if (PHASES.has('2')) await throughput(server, auth, work, join(pg.dir, 'cluster'));
-    for (const p of server.processes) await stopProcess(p.child);
+    await server.stop();
   }
   if (PHASES.has('3')) await uploadMemory(pg.url, work);
   log('');
 }
 
-async function cleanup(): Promise<void> {
-  for (const step of cleanups.splice(0)) await step().catch((err) => log(`cleanup: ${(err as Error).message}`));
-}
-
-const watchdog = setTimeout(() => {
-  log(`Benchmark exceeded ${MAX_SECONDS} s: stopping.`);
-  void cleanup().finally(() => process.exit(2));
-}, MAX_SECONDS * 1000);
-
-main()
-  .catch((err) => {
-    log(`Benchmark failed: ${err instanceof Error ? err.stack : String(err)}`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-    clearTimeout(watchdog);
-  });
+runBenchmark(main, MAX_SECONDS);
