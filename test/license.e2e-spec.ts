@@ -288,6 +288,15 @@ describe('Licensing', () => {
     const late = await t.request('/api/auth/register', { body: { token: 'whatever-token', password: 'a-long-password-123' } });
     expect(late.status).toBe(403);
     expect(late.body.message).toBe(`The license allows ${active + 1} users; ${active + 1} are active: deactivate a user or extend the license`);
+    // A reactivation takes a seat too: refused while the limit is reached, accepted once a seat is free.
+    const seatId: string = (await t.db.query(`SELECT id FROM users WHERE email = 'seat@example.com'`)).rows[0].id;
+    expect((await t.request(`/api/admin/users/${seatId}`, { token: admin, body: { is_active: false } })).status).toBe(200);
+    const other = await t.newUser([UserGroup.User], { email: 'seat-other@example.com' });
+    const refused = await t.request(`/api/admin/users/${seatId}`, { token: admin, body: { is_active: true } });
+    expect(refused.status).toBe(403);
+    expect((await t.db.query('SELECT is_active FROM users WHERE id = $1', [seatId])).rows[0].is_active).toBe(false);
+    expect((await t.request(`/api/admin/users/${other.id}`, { token: admin, body: { is_active: false } })).status).toBe(200);
+    expect((await t.request(`/api/admin/users/${seatId}`, { token: admin, body: { is_active: true } })).status).toBe(200);
   });
 
   describe('online activation', () => {

@@ -1,7 +1,5 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { LicenseService } from './license.service';
 import { CONSUMES_USER_SEAT, LicenseFeature, REQUIRED_FEATURE } from './requires-feature.decorator';
 
@@ -16,7 +14,6 @@ export class LicenseGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly licenses: LicenseService,
-    @InjectDataSource() private readonly db: DataSource,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,24 +24,7 @@ export class LicenseGuard implements CanActivate {
       if (refusal) throw new ForbiddenException(refusal);
     }
     const seat = this.reflector.getAllAndOverride<'invitation' | 'registration' | undefined>(CONSUMES_USER_SEAT, targets);
-    if (seat) await this.checkUserSeats(seat === 'invitation');
+    if (seat) await this.licenses.assertUserSeat(seat === 'invitation');
     return true;
-  }
-
-  private async checkUserSeats(inviting: boolean): Promise<void> {
-    const max = (await this.licenses.limits())?.users;
-    if (max === null || max === undefined) return;
-    const [{ users, pending }]: { users: number; pending: number }[] = await this.db.query(
-      `SELECT (SELECT count(*)::int FROM users WHERE is_active) AS users,
-              (SELECT count(*)::int FROM invitations WHERE used_at IS NULL AND expires_at > now()) AS pending`,
-    );
-    const taken = inviting ? users + pending : users;
-    if (taken >= max) {
-      throw new ForbiddenException(
-        `The license allows ${max} user${max === 1 ? '' : 's'}; ${users} ${users === 1 ? 'is' : 'are'} active` +
-          (inviting && pending ? ` and ${pending} invitation${pending === 1 ? ' is' : 's are'} pending` : '') +
-          ': deactivate a user or extend the license',
-      );
-    }
   }
 }

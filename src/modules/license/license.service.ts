@@ -1,4 +1,4 @@
-import { BadGatewayException, BadRequestException, Inject, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, ForbiddenException, Inject, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { KeyObject } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -137,6 +137,27 @@ export class LicenseService implements OnModuleInit {
   async limits(): Promise<LicensePayload['limits'] | null> {
     const state = await this.state();
     return state.status === LicenseStatus.Active ? state.payload!.limits : null;
+  }
+
+  /**
+   * 403 when one more active user would pass the license's user limit. `inviting`: pending
+   * invitations hold a seat too. Called before an invitation, a registration or a reactivation.
+   */
+  async assertUserSeat(inviting: boolean): Promise<void> {
+    const max = (await this.limits())?.users;
+    if (max === null || max === undefined) return;
+    const [{ users, pending }]: { users: number; pending: number }[] = await this.db.query(
+      `SELECT (SELECT count(*)::int FROM users WHERE is_active) AS users,
+              (SELECT count(*)::int FROM invitations WHERE used_at IS NULL AND expires_at > now()) AS pending`,
+    );
+    const taken = inviting ? users + pending : users;
+    if (taken >= max) {
+      throw new ForbiddenException(
+        `The license allows ${max} user${max === 1 ? '' : 's'}; ${users} ${users === 1 ? 'is' : 'are'} active` +
+          (inviting && pending ? ` and ${pending} invitation${pending === 1 ? ' is' : 's are'} pending` : '') +
+          ': deactivate a user or extend the license',
+      );
+    }
   }
 
   async info(): Promise<LicenseInfoDto> {

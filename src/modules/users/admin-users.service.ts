@@ -4,13 +4,14 @@ import { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { UserPrincipal } from '../../common/access/principal';
 import { UserGroup } from '../../common/access/user-group';
+import { csvRow } from '../../common/http/csv';
 import { Page, toPage } from '../../common/http/pagination.dto';
 import { hashPassword } from '../../common/security/passwords';
 import { AccessGroupsService } from '../access-groups/access-groups.service';
 import { AuditTrail } from '../audit/audit-trail';
+import { LicenseService } from '../license/license.service';
 import { AdminUpdateUserDto, ListUsersQueryDto } from './dtos/admin-user.dto';
 import { UserDto } from './dtos/user.dto';
-import { csvRow } from '../../common/http/csv';
 import { User } from './user.entity';
 
 /** pg_advisory_xact_lock key serialising changes that could leave the platform without an active administrator. */
@@ -34,6 +35,7 @@ export class AdminUsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly db: DataSource,
     private readonly accessGroups: AccessGroupsService,
+    private readonly licenses: LicenseService,
   ) {}
 
   /** Users by email; `ids` selects exact users, otherwise `filter` matches any part of the email or name. */
@@ -86,6 +88,8 @@ export class AdminUsersService {
       .transaction(async (em) => {
         const repo = em.getRepository(User);
         const before = await this.find(repo, id, true);
+        // A reactivated user takes a license seat like a new one.
+        if (!before.isActive && dto.is_active === true) await this.licenses.assertUserSeat(false);
         const changes: Partial<User> = {};
         if (dto.name !== undefined) changes.name = dto.name;
         if (dto.groups !== undefined) changes.groups = dto.groups;
