@@ -41,13 +41,7 @@ async function main(): Promise<void> {
   const pg = await startPostgres();
   const url = await migratedDatabase(pg.url, 'bench');
   const dataDir = await temporaryDirectory('sandbox-bench-');
-  // With a CPU profile, the server exits normally (SIGUSR2 -> process.exit) so that V8 writes it.
-  const server = await startServer({
-    databaseUrl: url,
-    dataDir,
-    nodeArgs: CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, '--import', 'data:text/javascript,process.once("SIGUSR2",()=>process.exit(0))'] : [],
-    stopSignal: CPU_PROF_DIR ? 'SIGUSR2' : 'SIGTERM',
-  });
+  const server = await startServer({ databaseUrl: url, dataDir, cpuProfileDir: CPU_PROF_DIR });
   const { base } = server;
   log(`Server (pid ${server.api.pid}) on ${base}`);
 

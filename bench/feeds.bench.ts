@@ -11,10 +11,12 @@
  * (LICENSE_PUBLIC_KEY), and runs the built server as a child process (role api, loopback only).
  * It reports PASS/MISS; it does not fail on a missed target. Hard limit: BENCH_MAX_SECONDS (300).
  *
- * Environment: BENCH_REPORTS (100000), BENCH_CONNECTIONS (50), BENCH_DURATION seconds (10), BENCH_WARMUP (3), BENCH_SKIP_BUILD=1.
+ * Environment: BENCH_REPORTS (100000), BENCH_CONNECTIONS (50), BENCH_DURATION seconds (10), BENCH_WARMUP (3), BENCH_SKIP_BUILD=1,
+ * BENCH_CPU_PROF=<dir> (a V8 CPU profile of the server, written when it stops).
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { signLicense } from '../src/modules/license/license-document';
 import { LicenseFeature } from '../src/modules/license/requires-feature.decorator';
@@ -28,6 +30,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 300);
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
 
 /** Resident set size of a process, bytes (Linux). */
 function rss(pid: number): number {
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
       LICENSE_PUBLIC_KEY: vendor.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       FEED_SETTLE_SECONDS: '0',
     },
+    cpuProfileDir: CPU_PROF_DIR,
   });
   const { base } = server;
   log(`Server (pid ${server.api.pid}) on ${base}`);

@@ -48,10 +48,11 @@ export interface ServerOptions {
   roles?: string[];
   /** Added to (or overriding) the environment every process gets. */
   env?: Record<string, string>;
-  /** Node options before the script. */
-  nodeArgs?: string[];
-  /** The signal that asks a process to stop (default SIGTERM). */
-  stopSignal?: NodeJS.Signals;
+  /**
+   * Write a V8 CPU profile of each process into this folder (open it in Chrome DevTools). The
+   * processes are then stopped with SIGUSR2 -> process.exit, so that V8 writes the profile.
+   */
+  cpuProfileDir?: string;
   /** SIGKILL a process that has not exited this long after the stop signal (default 15 s). */
   killAfterMs?: number;
 }
@@ -97,7 +98,11 @@ async function waitForServer(base: string, processes: Server['processes']): Prom
  * benchmark's administrator, stopped at cleanup; resolves once GET /api/system/info answers (60 s at most).
  */
 export async function startServer(options: ServerOptions): Promise<Server> {
-  const { roles = ['api'], nodeArgs = [], stopSignal = 'SIGTERM', killAfterMs = 15_000 } = options;
+  const { roles = ['api'], cpuProfileDir, killAfterMs = 15_000 } = options;
+  const nodeArgs = cpuProfileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, '--import', 'data:text/javascript,process.once("SIGUSR2",()=>process.exit(0))']
+    : [];
+  const stopSignal: NodeJS.Signals = cpuProfileDir ? 'SIGUSR2' : 'SIGTERM';
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const appSecret = randomBytes(32).toString('hex');
