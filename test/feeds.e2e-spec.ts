@@ -11,6 +11,7 @@ import { UserGroup } from '../src/common/access/user-group';
 import { Verdict } from '../src/engine/types';
 import { daysToBuild, FeedArchivesJob } from '../src/modules/feeds/feed-archives.job';
 import { FeedArchivesService } from '../src/modules/feeds/feed-archives.service';
+import { FeedReportsRepository } from '../src/modules/feeds/feed-reports.repository';
 import { yaraString } from '../src/modules/feeds/yara-feed';
 import { deploymentIdOf, installLicense, removeLicenses, testLicense } from './support/license';
 import { CreatedReport, ReportFactory } from './support/report-factory';
@@ -210,6 +211,29 @@ describe('Feeds', () => {
       expect(ids).toContain(id);
       const item = res.body.items.find((i: { report_id: string }) => i.report_id === id);
       expect([item.verdict, item.threat_level]).toEqual(['MALICIOUS', 1]);
+    });
+
+    it('with a settle time, answers pollers asking the same thing from one read, for at most a second', async () => {
+      // A second process of this deployment, settling reports for 2 s (as production does for 30).
+      const settled = await TestApp.start({ FEED_SETTLE_SECONDS: '2' }, { databaseUrl: t.config.database.url });
+      try {
+        const reads = jest.spyOn(settled.app.get(FeedReportsRepository), 'olderThan');
+        const ask = () => settled.request('/api/feed/reports?limit=1000', { token: alice.token });
+        const answers = await Promise.all(Array.from({ length: 20 }, ask));
+        expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+        for (const a of answers) expect(a.body).toEqual(answers[0].body);
+        expect(reads).toHaveBeenCalledTimes(1);
+
+        const [newest] = answers[0].body.items;
+        const verdict = newest.verdict === 'SUSPICIOUS' ? 'NO_THREAT' : 'SUSPICIOUS';
+        await t.db.query('UPDATE reports SET verdict = $2 WHERE id = $1', [newest.report_id, verdict]);
+        await new Promise((r) => setTimeout(r, 1100));
+        const later = await ask();
+        expect(reads).toHaveBeenCalledTimes(2);
+        expect(later.body.items[0]).toEqual({ ...newest, verdict });
+      } finally {
+        await settled.close();
+      }
     });
 
     it('refuses bad page sizes, forged tokens and cursor with since (422)', async () => {

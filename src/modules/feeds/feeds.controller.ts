@@ -85,13 +85,15 @@ export class FeedsController {
       '- **Poll**: `since=<next_since>` answers the reports newer than it, **oldest first**; store the new `next_since` after ' +
       'processing the page and call again at once while `has_more`.\n\n' +
       'Each report is answered once in each direction, whatever the ties in creation time. Verdicts are read when you call: a ' +
-      'verdict changed later shows on reports answered later.' +
+      'verdict changed later shows on reports answered later (an answer is reused for identical calls for up to a second).' +
       FEED_SCOPE,
   })
   @ApiOkResponse({ type: FeedPageDto })
   @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'limit out of range, a token this feed did not issue, or both cursor and since' })
-  reports(@Query() query: FeedQueryDto, @RequestBaseUrl() base: string): Promise<FeedPageDto> {
-    return this.feeds.page(query, base);
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  reports(@Query() query: FeedQueryDto, @RequestBaseUrl() base: string): Promise<Buffer> {
+    // Already JSON: the bytes are sent as they are.
+    return this.feeds.pageJson(query, base);
   }
 
   @Get('reports/info')

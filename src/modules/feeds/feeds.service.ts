@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ShortLivedCache } from '../../common/cache/short-lived-cache';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ValidationFailedException } from '../../common/errors/validation';
 import { renderAtom } from './atom';
@@ -13,9 +14,18 @@ import { FEED_DEFAULT_PAGE_SIZE, FEED_MAX_PAGE_SIZE, FeedInfoDto, FeedPageDto, F
  * served, those created before a horizon no report can still appear before (see
  * FeedReportsRepository.horizon). A report whose writer commits late therefore waits below the
  * horizon instead of appearing behind a poller's `since`.
+ *
+ * Many pollers ask the same thing: the newest page, or "what came after the newest report" (every
+ * poller that is up to date holds the same `since`). So each question's answer (the page and its JSON)
+ * is reused for a second (plus one read, see ShortLivedCache), and not at all when the settle time is
+ * 0: the feed is that far behind already; a verdict change, a deletion or a report made private
+ * reaches the feed that much later.
  */
 @Injectable()
 export class FeedsService {
+  private static readonly REUSE_MS = 1000;
+  private readonly answers = new ShortLivedCache<{ page: FeedPageDto; json: Buffer }>(64);
+
   constructor(
     private readonly repo: FeedReportsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -26,7 +36,17 @@ export class FeedsService {
     return this.config.feeds.baseUrl ?? requestBase;
   }
 
+  /** A page of the feed (see the class comment on reuse). */
   async page(query: FeedQueryDto, requestBase: string): Promise<FeedPageDto> {
+    return (await this.answer(query, requestBase)).page;
+  }
+
+  /** The same page as the UTF-8 JSON GET /api/feed/reports sends, serialised once however many pollers ask. */
+  async pageJson(query: FeedQueryDto, requestBase: string): Promise<Buffer> {
+    return (await this.answer(query, requestBase)).json;
+  }
+
+  private answer(query: FeedQueryDto, requestBase: string): Promise<{ page: FeedPageDto; json: Buffer }> {
     if (query.cursor !== undefined && query.since !== undefined) {
       throw new ValidationFailedException([{ field: 'since', messages: ['give either cursor (going back) or since (polling), not both'] }]);
     }
@@ -34,21 +54,30 @@ export class FeedsService {
     const cursor = query.cursor !== undefined ? decodeCursor(query.cursor, 'cursor') : null;
     const since = query.since !== undefined ? decodeCursor(query.since, 'since') : null;
     const base = this.baseUrl(requestBase);
-    const { at: horizonAt } = await this.repo.horizon(this.config.feeds.settleSeconds);
+    const settleSeconds = this.config.feeds.settleSeconds;
+    const key = JSON.stringify([base, query.cursor ?? null, query.since ?? null, limit]);
+    return this.answers.get(key, Math.min(FeedsService.REUSE_MS, settleSeconds * 1000), async () => {
+      const { at: horizonAt } = await this.repo.horizon(settleSeconds);
+      const page = since ? await this.newer(horizonAt, since, query.since!, limit, base) : await this.older(horizonAt, cursor, limit, base);
+      return { page, json: Buffer.from(JSON.stringify(page)) };
+    });
+  }
 
-    if (since) {
-      const rows = await this.repo.newerThan(horizonAt, since, limit + 1);
-      const items = rows.slice(0, limit).map((r) => this.item(r, base));
-      return {
-        items,
-        order: 'oldest_first',
-        has_more: rows.length > limit,
-        next_cursor: null,
-        // Nothing new: the same token again (never one past what was actually answered).
-        next_since: items.length ? items[items.length - 1].cursor : query.since!,
-        settled_until: isoOf(horizonAt),
-      };
-    }
+  private async newer(horizonAt: string, since: FeedPosition, sinceToken: string, limit: number, base: string): Promise<FeedPageDto> {
+    const rows = await this.repo.newerThan(horizonAt, since, limit + 1);
+    const items = rows.slice(0, limit).map((r) => this.item(r, base));
+    return {
+      items,
+      order: 'oldest_first',
+      has_more: rows.length > limit,
+      next_cursor: null,
+      // Nothing new: the same token again (never one past what was actually answered).
+      next_since: items.length ? items[items.length - 1].cursor : sinceToken,
+      settled_until: isoOf(horizonAt),
+    };
+  }
+
+  private async older(horizonAt: string, cursor: FeedPosition | null, limit: number, base: string): Promise<FeedPageDto> {
     const rows = await this.repo.olderThan(horizonAt, cursor, limit + 1);
     const items = rows.slice(0, limit).map((r) => this.item(r, base));
     const hasMore = rows.length > limit;
