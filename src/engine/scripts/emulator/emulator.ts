@@ -138,6 +138,24 @@ function loadIvm(): typeof IVM | null {
   return ivmModule;
 }
 
+const SETUP_SOURCE =
+  `(function () { var r = globalThis.__emu_record, d = globalThis.__emu_drop, l = globalThis.__emu_layer, c = globalThis.__emu_cfg;` +
+  ` delete globalThis.__emu_record; delete globalThis.__emu_drop; delete globalThis.__emu_layer; delete globalThis.__emu_cfg;` +
+  ` return (${RUNTIME_SOURCE})(r, d, l, c); })()`;
+/** V8's code cache of SETUP_SOURCE, made by the first isolate: later ones skip parsing and compiling it. */
+let setupCache: IVM.ExternalCopy<ArrayBuffer> | undefined;
+
+function compileRuntime(isolate: IVM.Isolate): IVM.Script {
+  // isolated-vm sets these on the script (its typings leave them out).
+  const script = isolate.compileScriptSync(SETUP_SOURCE, {
+    filename: 'emulated-host.js',
+    ...(setupCache ? { cachedData: setupCache } : { produceCachedData: true }),
+  }) as IVM.Script & IVM.CachedDataResult & { cachedDataRejected?: boolean };
+  if (script.cachedDataRejected) setupCache = undefined;
+  else if (!setupCache && script.cachedData) setupCache = script.cachedData;
+  return script;
+}
+
 const bound = (s: unknown, max: number): string => {
   const v = typeof s === 'string' ? s : String(s);
   return v.length > max ? `${v.slice(0, max)}…` : v;
@@ -217,12 +235,7 @@ export async function emulate(sources: EmulationSource[], options: EmulationOpti
     jail.setSync('__emu_drop', new ivm.Callback(drop));
     jail.setSync('__emu_layer', new ivm.Callback(layer));
     jail.setSync('__emu_cfg', JSON.stringify(cfg));
-    const setup = isolate.compileScriptSync(
-      `(function () { var r = globalThis.__emu_record, d = globalThis.__emu_drop, l = globalThis.__emu_layer, c = globalThis.__emu_cfg;` +
-        ` delete globalThis.__emu_record; delete globalThis.__emu_drop; delete globalThis.__emu_layer; delete globalThis.__emu_cfg;` +
-        ` return (${RUNTIME_SOURCE})(r, d, l, c); })()`,
-      { filename: 'emulated-host.js' },
-    );
+    const setup = compileRuntime(isolate);
     const entry = setup.runSync(context, { reference: true, timeout: 2000 }) as IVM.Reference<{ run: (code: string, label: string) => string; finish: () => string }>;
     setup.release();
     const run = entry.getSync('run', { reference: true });
