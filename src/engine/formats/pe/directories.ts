@@ -1,3 +1,4 @@
+import { DotNetMetadata, parseDotNetMetadata } from './dotnet-metadata';
 import { DIR, PeFile } from './pe-file';
 import { hex, printable } from './reader';
 
@@ -101,6 +102,7 @@ export interface DotNetFacts {
   flags: string[];
   entryPointToken?: string;
   strongNameSigned: boolean;
+  metadata?: Omit<DotNetMetadata, 'errors'>;
 }
 
 const CLR_FLAGS: [number, string][] = [
@@ -125,9 +127,16 @@ export function parseClr(pe: PeFile, errors: string[]): DotNetFacts | undefined 
   if (!(flags & 0x10)) facts.entryPointToken = hex(r.u32(at + 20), 8);
   const metadata = pe.rvaToOffset(r.u32(at + 8));
   if (metadata >= 0 && r.has(metadata, 16) && r.u32(metadata) === 0x424a5342) {
-    const length = Math.min(r.u32(metadata + 12), 255);
-    const version = r.cString(metadata + 16, length);
-    if (version) facts.runtimeVersion = printable(version, 64);
+    try {
+      const { errors: damaged, ...parsed } = parseDotNetMetadata(r, metadata, r.u32(at + 12));
+      facts.metadata = parsed;
+      if (parsed.version) facts.runtimeVersion = parsed.version;
+      errors.push(...damaged.map((e) => `.NET metadata: ${e}`));
+    } catch (err) {
+      errors.push(`.NET metadata at ${hex(metadata)} could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } else {
+    errors.push(`.NET metadata root not found at RVA ${hex(r.u32(at + 8))}`);
   }
   return facts;
 }

@@ -45,6 +45,8 @@ export const PE_SIGNALS: SignalDefinition[] = [
   S('pe.packed.themida', Verdict.Suspicious, 0.45, 'Protected with Themida / WinLicense (code virtualisation, anti-analysis)', ['T1027.002']),
   S('pe.packed.vmprotect', Verdict.Suspicious, 0.45, 'Protected with VMProtect (code virtualisation)', ['T1027.002']),
   S('pe.packed.enigma', Verdict.Suspicious, 0.45, 'Protected with the Enigma Protector', ['T1027.002']),
+  S('pe.dotnet.reflective_load', Verdict.Suspicious, 0.5, 'A .NET assembly loads another assembly from bytes in memory (Assembly.Load(byte[])): how .NET loaders run a hidden payload', ['T1620']),
+  S('pe.dotnet.obfuscated', Verdict.Suspicious, 0.45, 'The .NET assembly was processed by an obfuscator (ConfuserEx, SmartAssembly, Dotfuscator, ...)', ['T1027']),
   S('pe.packed.heuristic', Verdict.Suspicious, 0.45, 'Packed or encrypted by an unidentified packer (several traits of packed code)', ['T1027.002']),
 
   // Structure anomalies

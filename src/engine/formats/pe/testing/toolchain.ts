@@ -5,12 +5,13 @@ import { join } from 'node:path';
 
 /**
  * Test-time builders for PE files (nothing binary is committed): C sources compiled with mingw-w64,
- * import libraries made with dlltool from .def files (imports by ordinal, delay-load), resources
+ * import libraries made with dlltool from .def files (imports by ordinal, delay-load), C# compiled to
+ * .NET assemblies with Mono's mcs, resources
  * compiled with windres, Authenticode signatures made with osslsigncode under a certificate that
  * openssl generates for the run. Reference values come from Debian's python3-pefile and yara.
  *
  * Debian packages: gcc-mingw-w64-x86-64 (with binutils-mingw-w64-x86-64), osslsigncode, openssl,
- * python3-pefile, yara. `missing()` names the absent tools so that a test can skip with a reason.
+ * python3-pefile, yara, mono-mcs. `missing()` names the absent tools so that a test can skip with a reason.
  */
 export const TOOLS = {
   gcc: '/usr/bin/x86_64-w64-mingw32-gcc',
@@ -20,6 +21,8 @@ export const TOOLS = {
   osslsigncode: '/usr/bin/osslsigncode',
   openssl: '/usr/bin/openssl',
   python: '/usr/bin/python3',
+  /** Mono's C# compiler (Debian package mono-mcs), for .NET assemblies. */
+  mcs: '/usr/bin/mcs',
   yara: '/usr/bin/yara',
 };
 
@@ -53,6 +56,13 @@ export class PeWorkshop {
   compile(name: string, source: string, args: string[] = [], strip = true): Uint8Array {
     const src = this.write(`${name}.c`, source);
     execFileSync(TOOLS.gcc, ['-O1', ...(strip ? ['-s'] : []), '-o', this.path(name), src, ...args], { cwd: this.dir, stdio: 'pipe' });
+    return this.read(name);
+  }
+
+  /** Compiles C# `source` to the .NET assembly `name` with Mono's mcs; `args` are extra mcs arguments (-resource:..., -target:library). */
+  compileCs(name: string, source: string, args: string[] = []): Uint8Array {
+    const src = this.write(`${name}.cs`, source);
+    execFileSync(TOOLS.mcs, [`-out:${this.path(name)}`, ...args, src], { cwd: this.dir, stdio: 'pipe' });
     return this.read(name);
   }
 
