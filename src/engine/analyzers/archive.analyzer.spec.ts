@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { identify } from '../identify/identify';
 import { testEngineOptions } from '../testing/engine-options';
+import { buildLnk } from '../testing/lnk-writer';
 import { rar5Archive } from '../testing/rar-writer';
 import { zipArchive } from '../testing/zip-writer';
 import type { AnalyzerResult, EngineOptions, FileContext } from '../types';
@@ -347,5 +348,55 @@ describe('7-Zip instances', () => {
     const late = await extractArchive({ ...request(zip, 'zip', 'zip'), deadline: Date.now() - 1 });
     expect(late.issues).toEqual([{ kind: 'timeout', message: 'time budget exhausted while 7-Zip was running' }]);
     expect(late.malformed).toEqual([]);
+  });
+});
+
+/** Disk images made at test time: genisoimage (ISO 9660), mkfs.fat + mcopy (FAT), qemu-img (VHD, VHDX from the FAT image). */
+const IMAGE_TOOLS = ['/usr/bin/genisoimage', '/usr/sbin/mkfs.fat', '/usr/bin/mcopy', '/usr/bin/qemu-img'];
+const missingImageTools = IMAGE_TOOLS.filter((t) => !existsSync(t));
+if (missingImageTools.length) console.warn(`archive.analyzer.spec: ${missingImageTools.join(', ')} missing (Debian packages genisoimage, dosfstools, mtools, qemu-utils): the disk-image tests are skipped`);
+(missingImageTools.length ? describe.skip : describe)('disk images (ISO, FAT, VHD, VHDX)', () => {
+  const lnk = buildLnk({ target: 'C:\\Windows\\System32\\cmd.exe', arguments: '/c start payload.exe' });
+  const images: Record<string, Uint8Array> = {};
+
+  beforeAll(() => {
+    const dir = mkdtempSync(join(work, 'img-'));
+    const files: Record<string, Uint8Array | string> = { 'payload.exe': CLAM_EXE, 'invoice.lnk': lnk, 'readme.txt': 'open the invoice' };
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+    const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, stdio: 'ignore' });
+    sh('/usr/bin/genisoimage', ['-quiet', '-J', '-R', '-o', 'delivery.iso', ...Object.keys(files)]);
+    sh('/usr/bin/genisoimage', ['-quiet', '-J', '-R', '-o', 'text.iso', 'readme.txt']);
+    sh('/usr/bin/truncate', ['-s', '1440K', 'floppy.img']);
+    sh('/usr/sbin/mkfs.fat', ['-F', '12', '-n', 'DELIVERY', 'floppy.img']);
+    sh('/usr/bin/mcopy', ['-i', 'floppy.img', ...Object.keys(files), '::/']);
+    sh('/usr/bin/qemu-img', ['convert', '-f', 'raw', '-O', 'vpc', 'floppy.img', 'delivery.vhd']);
+    sh('/usr/bin/qemu-img', ['convert', '-f', 'raw', '-O', 'vhdx', '-o', 'block_size=1M,log_size=1M', 'floppy.img', 'delivery.vhdx']);
+    for (const name of ['delivery.iso', 'text.iso', 'floppy.img', 'delivery.vhd', 'delivery.vhdx']) images[name] = new Uint8Array(readFileSync(join(dir, name)));
+  });
+
+  it.each([
+    ['delivery.iso', 'iso', 'ISO 9660 disk image'],
+    ['floppy.img', 'disk-image', 'FAT file system image'],
+    ['delivery.vhd', 'disk-image', 'Virtual PC virtual disk (VHD)'],
+    ['delivery.vhdx', 'disk-image', 'Hyper-V virtual disk (VHDX)'],
+  ])('%s: identified as %s, its files extracted, the shortcut and the executable signalled', async (name, kind, label) => {
+    const data = images[name];
+    expect(identify(data)).toMatchObject({ kind, label, isArchive: true });
+    const result = await run(data, name);
+    const children = Object.fromEntries(result.children!.map((c) => [c.name.split('/').pop()!.toLowerCase(), c.data]));
+    expect(sha256(children['payload.exe'])).toBe(sha256(CLAM_EXE));
+    expect(sha256(children['invoice.lnk'])).toBe(sha256(lnk));
+    expect(signal(result, 'archive.disk_image_payload')!.evidence).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^${label.replace(/[()]/g, '\\$&')} carries .*payload\\.exe \\(pe\\)$`, 'i')), expect.stringMatching(/invoice\.lnk \(lnk\)$/i)]),
+    );
+  });
+
+  it('an image with documents only, and an executable in a zip, are not disk-image payloads', async () => {
+    const text = await run(images['text.iso'], 'text.iso');
+    expect(text.children!.map((c) => c.name.toLowerCase())).toEqual(['readme.txt']);
+    expect(signal(text, 'archive.disk_image_payload')).toBeUndefined();
+    const zip = await run(zipArchive([{ name: 'payload.exe', data: CLAM_EXE }]), 'payload.zip');
+    expect(signal(zip, 'archive.executable_member')).toBeDefined();
+    expect(signal(zip, 'archive.disk_image_payload')).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import type { AnalysisIssue, Analyzer, AnalyzerResult, ExtractedFile, FileContex
 
 /**
  * Opens archives and containers (zip incl. ZipCrypto and AES, 7z incl. encrypted headers, rar,
- * gzip, bzip2, xz, zstd, tar, cab, iso, chm, arj, cpio — FileIdentity.isArchive) with 7-Zip in
+ * gzip, bzip2, xz, zstd, tar, cab, iso and other disk images, chm, arj, cpio — FileIdentity.isArchive) with 7-Zip in
  * WebAssembly, one level per call: its members come back as children (`archive-member`) and the
  * pipeline analyses them, recursing within its depth, file-count and byte limits.
  *
@@ -14,7 +14,8 @@ import type { AnalysisIssue, Analyzer, AnalyzerResult, ExtractedFile, FileContex
  * budget, stopped while expanding beyond their declared size, or needing more memory to decode
  * than 7-Zip may have), archive.too_many_files,
  * archive.too_deep (at the deepest level it is listed, not extracted), archive.malformed (7-Zip's
- * message), archive.executable_member (an executable or script by name or content).
+ * message), archive.executable_member (an executable or script by name or content),
+ * archive.disk_image_payload (the same inside an ISO, VHD, VHDX, UDF, FAT, NTFS or DMG image).
  *
  * Facts: resources.archive = { format, members: [{name, size, packedSize, encrypted, refused?, ...}],
  * memberCount, truncated?, encrypted, password?, errors, warnings ... }, the member list bounded.
@@ -23,6 +24,8 @@ export const MAX_REPORTED_MEMBERS = 300;
 const MAX_EVIDENCE = 20;
 
 /** Contents that run code (by what they are, whatever their name). */
+/** Containers Windows mounts with a double click: what runs from them carries no Mark of the Web. */
+const DISK_IMAGES = new Set<FileKind>(['iso', 'disk-image']);
 const EXECUTABLE_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'dex', 'java-class', 'lnk', 'hta', 'javascript', 'vbscript', 'powershell', 'batch', 'shell', 'python', 'chm', 'jar', 'apk']);
 
 export class ArchiveAnalyzer implements Analyzer {
@@ -109,6 +112,7 @@ export class ArchiveAnalyzer implements Analyzer {
       if (hasExecutableExtension(e.name) || EXECUTABLE_KINDS.has(kind)) executables.push(`${e.report.name} (${kind})`);
     }
     hit('archive.executable_member', executables);
+    if (DISK_IMAGES.has(file.identity.kind)) hit('archive.disk_image_payload', executables.map((e) => `${file.identity.label} carries ${e}`));
 
     const children: ExtractedFile[] = outcome.extracted.map((e) => ({ name: e.name, data: e.data, relation: 'archive-member' }));
     const listing = outcome.listing;

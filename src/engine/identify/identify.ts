@@ -11,6 +11,8 @@ export type FileKind =
   | 'ole' | 'ooxml' | 'odf' | 'pdf' | 'rtf' | 'lnk'
   | 'chm' | 'tnef'
   | 'zip' | 'jar' | 'apk' | '7z' | 'rar' | 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'tar' | 'cab' | 'iso' | 'arj' | 'cpio'
+  /** Virtual disks and file-system images other than ISO 9660: VHD, VHDX, UDF, FAT, NTFS, DMG. */
+  | 'disk-image'
   | 'image' | 'html' | 'hta' | 'svg' | 'xml' | 'email'
   | 'javascript' | 'vbscript' | 'powershell' | 'batch' | 'shell' | 'python'
   | 'text' | 'empty' | 'data'
@@ -27,7 +29,7 @@ export interface FileIdentity {
   isArchive: boolean;
 }
 
-const ARCHIVE_KINDS = new Set<FileKind>(['chm', 'zip', 'jar', 'apk', '7z', 'rar', 'gzip', 'bzip2', 'xz', 'zstd', 'tar', 'cab', 'iso', 'arj', 'cpio']);
+const ARCHIVE_KINDS = new Set<FileKind>(['chm', 'zip', 'jar', 'apk', '7z', 'rar', 'gzip', 'bzip2', 'xz', 'zstd', 'tar', 'cab', 'iso', 'disk-image', 'arj', 'cpio']);
 
 const id = (kind: FileKind, label: string, mime: string, extension: string): FileIdentity => ({
   kind,
@@ -36,6 +38,20 @@ const id = (kind: FileKind, label: string, mime: string, extension: string): Fil
   extension,
   isArchive: ARCHIVE_KINDS.has(kind),
 });
+
+/** Virtual disks and file-system images, which 7-Zip opens like archives (files in them lose the Mark of the Web). */
+function identifyDiskImage(b: Uint8Array): FileIdentity | undefined {
+  const image = (label: string, extension: string) => id('disk-image', label, 'application/x-raw-disk-image', extension);
+  if (startsWith(b, 'vhdxfile')) return image('Hyper-V virtual disk (VHDX)', 'vhdx');
+  // A dynamic VHD starts with a copy of its footer; a fixed one has the footer only, in its last 512 bytes.
+  if (startsWith(b, 'conectix') || (b.length >= 1024 && startsWith(b, 'conectix', b.length - 512))) return image('Virtual PC virtual disk (VHD)', 'vhd');
+  if (startsWith(b, 'BEA01', 0x8001)) return image('UDF disk image', 'udf');
+  if (b.length >= 1024 && startsWith(b, 'koly', b.length - 512)) return image('Apple disk image (DMG)', 'dmg');
+  const bootSector = b.length >= 4096 && b[510] === 0x55 && b[511] === 0xaa && (b[0] === 0xeb || b[0] === 0xe9);
+  if (bootSector && startsWith(b, 'NTFS    ', 3)) return image('NTFS file system image', 'img');
+  if (bootSector && (startsWith(b, 'FAT', 0x36) || startsWith(b, 'FAT32', 0x52))) return image('FAT file system image', 'img');
+  return undefined;
+}
 
 const startsWith = (b: Uint8Array, sig: number[] | string, offset = 0): boolean => {
   const bytes = typeof sig === 'string' ? Array.from(sig, (c) => c.charCodeAt(0)) : sig;
@@ -224,6 +240,8 @@ export function identify(b: Uint8Array): FileIdentity {
   if (startsWith(b, 'MSCF\0\0\0\0')) return id('cab', 'Microsoft Cabinet archive', 'application/vnd.ms-cab-compressed', 'cab');
   if (startsWith(b, 'ustar', 257)) return id('tar', 'POSIX tar archive', 'application/x-tar', 'tar');
   if (startsWith(b, 'CD001', 0x8001)) return id('iso', 'ISO 9660 disk image', 'application/x-iso9660-image', 'iso');
+  const disk = identifyDiskImage(b);
+  if (disk) return disk;
   if (startsWith(b, [0x60, 0xea])) return id('arj', 'ARJ archive', 'application/x-arj', 'arj');
   if (startsWith(b, '070701') || startsWith(b, '070707') || startsWith(b, [0xc7, 0x71]) || startsWith(b, [0x71, 0xc7])) return id('cpio', 'cpio archive', 'application/x-cpio', 'cpio');
   if (startsWith(b, [0x89, 0x50, 0x4e, 0x47])) return id('image', 'PNG image', 'image/png', 'png');

@@ -21,6 +21,7 @@ const GENERAL_SIGNALS: SignalDefinition[] = [
   S('archive.too_deep', Verdict.Suspicious, 0.6, 'Archives nested deeper than the extraction limit', ['T1027']),
   S('archive.too_many_files', Verdict.Informational, 0.4, 'More files than the analysis limit: the rest were not analysed'),
   S('archive.executable_member', Verdict.Informational, 0.3, 'Archive contains an executable or script', ['T1204.002']),
+  S('archive.disk_image_payload', Verdict.Suspicious, 0.55, 'A disk image (ISO, VHD, IMG) carries an executable, script or shortcut: files opened from a mounted image lose the Mark of the Web', ['T1553.005', 'T1204.002']),
   S('archive.malformed', Verdict.Informational, 0.3, 'Archive is damaged or truncated'),
 
   // Naming and type
