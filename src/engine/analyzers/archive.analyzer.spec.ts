@@ -7,7 +7,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import { identify } from '../identify/identify';
 import { testEngineOptions } from '../testing/engine-options';
 import { buildLnk } from '../testing/lnk-writer';
-import { rar5Archive } from '../testing/rar-writer';
+import { rar4Archive, rar5Archive } from '../testing/rar-writer';
 import { zipArchive } from '../testing/zip-writer';
 import type { AnalyzerResult, EngineOptions, FileContext } from '../types';
 import { extractArchive, ExtractionRequest } from '../archive/extractor';
@@ -110,6 +110,29 @@ describe('ArchiveAnalyzer', () => {
       ['../up.txt', sha256(Buffer.from('up'))],
     ]);
     expect(signal(result, 'archive.path_traversal')!.evidence).toEqual(['../up.txt']);
+  });
+
+  it('extracts a RAR 4 archive (written byte by byte), checking its CRCs', async () => {
+    const members = [
+      { name: 'clam.exe', data: CLAM_EXE },
+      { name: 'docs\\note.txt', data: Buffer.from('a note') },
+    ];
+    const rar = rar4Archive(members);
+    expect(identify(rar)).toMatchObject({ kind: 'rar', label: 'RAR archive' });
+    const result = await run(rar, 'sample.rar');
+    expect(archiveFacts(result).format).toBe('rar');
+    expect(result.children!.map((c) => [c.name, sha256(c.data)])).toEqual([
+      ['clam.exe', sha256(CLAM_EXE)],
+      ['docs/note.txt', sha256(Buffer.from('a note'))],
+    ]);
+    expect(signal(result, 'archive.executable_member')!.evidence).toEqual(['clam.exe (pe)']);
+
+    // A member whose bytes no longer match its CRC is reported, not passed on as good.
+    const damaged = rar.slice();
+    damaged[damaged.length - 7 - 1] ^= 0xff; // the last byte of the note, before the 7-byte end block
+    const broken = await run(damaged, 'damaged.rar');
+    expect(signal(broken, 'archive.malformed')!.evidence).toEqual(['docs/note.txt: CRC Failed']);
+    expect(broken.children!.map((c) => c.name)).toEqual(['clam.exe']);
   });
 
   it('opens one level per call: clam.tar.gz gives clam.tar, which gives clam.exe', async () => {

@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
 
 /**
- * A minimal RAR 5 writer for tests (stored members only, no compression, no encryption), after
- * RARLAB's format description: there is no RAR archiver on these machines.
+ * Minimal RAR 5 and RAR 4 (1.5–4.x format) writers for tests (stored members only, no compression,
+ * no encryption), after RARLAB's format descriptions: there is no RAR archiver on these machines.
  */
 const vint = (value: number): Buffer => {
   const out: number[] = [];
@@ -37,5 +37,38 @@ export function rar5Archive(members: { name: string; data: Uint8Array }[]): Uint
     parts.push(header(2, 0x0002, body, data.length), Buffer.from(data));
   }
   parts.push(header(5, 0, vint(0)));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** A RAR 4 block: HEAD_CRC (low 16 bits of the CRC-32 of the rest), HEAD_TYPE, HEAD_FLAGS, HEAD_SIZE, then `body`. */
+function block4(type: number, flags: number, body: Buffer): Buffer {
+  const rest = Buffer.alloc(5);
+  rest.writeUInt8(type, 0);
+  rest.writeUInt16LE(flags, 1);
+  rest.writeUInt16LE(7 + body.length, 3);
+  const withBody = Buffer.concat([rest, body]);
+  const crc = Buffer.alloc(2);
+  crc.writeUInt16LE(crc32(withBody) & 0xffff);
+  return Buffer.concat([crc, withBody]);
+}
+
+export function rar4Archive(members: { name: string; data: Uint8Array }[]): Uint8Array {
+  const parts = [Buffer.from('526172211a0700', 'hex'), block4(0x73, 0, Buffer.alloc(6))];
+  for (const m of members) {
+    const name = Buffer.from(m.name, 'latin1');
+    const body = Buffer.alloc(25 + name.length);
+    body.writeUInt32LE(m.data.length, 0); // PACK_SIZE (stored)
+    body.writeUInt32LE(m.data.length, 4); // UNP_SIZE
+    body.writeUInt8(2, 8); // HOST_OS: Win32
+    body.writeUInt32LE(crc32(m.data) >>> 0, 9); // FILE_CRC
+    body.writeUInt32LE(0x5b8a6000, 13); // FTIME (DOS): 2025-12-10 12:00
+    body.writeUInt8(20, 17); // UNP_VER 2.0
+    body.writeUInt8(0x30, 18); // METHOD: store
+    body.writeUInt16LE(name.length, 19);
+    body.writeUInt32LE(0x20, 21); // ATTR: archive
+    name.copy(body, 25);
+    parts.push(block4(0x74, 0x8000, body), Buffer.from(m.data));
+  }
+  parts.push(block4(0x7b, 0x4000, Buffer.alloc(0)));
   return new Uint8Array(Buffer.concat(parts));
 }
