@@ -314,6 +314,21 @@ int main(int argc, char **argv) {
     }
   });
 
+  it('FSG: the FSG 2.0 entry stub and its header marker, written over a built PE, are recognised', async () => {
+    // No FSG-packed file is available (Debian's clam-fsg.exe carries an unpacked clam.exe): the stub's published bytes stand in.
+    const data = hello.slice();
+    const image = new PeFile(data);
+    const entry = image.rvaToOffset(image.optional!.addressOfEntryPoint);
+    data.set([0x87, 0x25, 0x10, 0x20, 0x40, 0x00, 0x61, 0x94, 0x55, 0xa4, 0xb6, 0x80, 0xff, 0x13], entry);
+    data.set(Buffer.from('FSG!'), 0x40);
+    const result = await analyze(data);
+    expect(pe(result).packers).toEqual([
+      { id: 'fsg', name: 'FSG', evidence: ['entry point code matches the FSG stub (87 25 ?? ?? ?? ?? 61 94...)', 'marker "FSG!" at 0x40'] },
+    ]);
+    expect(result.signals!.find((s) => s.id === 'pe.packed.fsg')!.verdict ?? SIGNAL_BY_ID.get('pe.packed.fsg')!.verdict).toBe(Verdict.Suspicious);
+    expect(pe(await analyze(hello)).packers).toEqual([]);
+  });
+
   it('patched headers: a future compile time, a TLS callback in a data section, a .NET CLR header', async () => {
     const data = hello.slice();
     const image = new PeFile(data);
