@@ -4,7 +4,7 @@ import * as CFB from 'cfb';
 import { AnalysisPipeline } from '../pipeline';
 import { testEngineOptions } from '../testing/engine-options';
 import { fileContext } from '../testing/file-context';
-import { addVbaProject, docx, oleObjectBin, ptg, TestModule, vbaProjectBin, vbaSource, wordDoc, writeCfb, xlsm, xlsWithMacroSheet } from '../testing/office-documents';
+import { addVbaProject, docx, oleObjectBin, pptWithStorages, ptg, TestModule, vbaProjectBin, vbaSource, wordDoc, writeCfb, xlsm, xlsWithMacroSheet } from '../testing/office-documents';
 import { zipArchive } from '../testing/zip-writer';
 import { AnalyzerResult, Verdict } from '../types';
 import { defaultAnalyzers } from '.';
@@ -373,6 +373,27 @@ End Sub
         ['clam.ole.doc', null, 'ole', sha256(data)],
         ['clam.exe', 'ole10native', 'pe', CLAM_EXE_SHA256],
       ]);
+    });
+
+    it('clam.ppt: the Packager object inside the PowerPoint Document stream (compressed ExOleObjStg) is extracted as clam.exe', async () => {
+      const result = await run(new Uint8Array(readFileSync(`${CLAM}/clam.ppt`)), 'clam.ppt');
+      expect(result.children!.map((c) => ({ name: c.name, relation: c.relation, sha256: sha256(c.data) }))).toEqual([{ name: 'clam.exe', relation: 'ole10native', sha256: CLAM_EXE_SHA256 }]);
+      expect(office(result).objects).toEqual([
+        { location: 'PowerPoint Document@0x1146/\\x01Ole10Native', className: 'Package', size: 544, fileName: 'C:\\Tools\\clam.exe', kind: 'pe', executable: true, extractedAs: 'clam.exe' },
+      ]);
+      expect(ids(result)).toEqual(['office.embedded_executable', 'office.embedded_object']);
+    });
+
+    it('reads the VBA project a PowerPoint 97 presentation keeps in its PowerPoint Document stream', async () => {
+      const ppt = pptWithStorages([oleObjectBin('readme.txt', Buffer.from('notes')), vbaProjectBin([{ name: 'Module1', source: AUTO_SHELL }])]);
+      const result = await run(ppt, 'deck.ppt');
+      const facts = office(result);
+      expect(facts).toMatchObject({ application: 'PowerPoint', type: 'PowerPoint 97-2003 presentation with VBA macros', extension: 'ppt', macroEnabled: true });
+      const storage = facts.vba.projects[0].storage;
+      expect(storage).toMatch(/^PowerPoint Document@0x[0-9a-f]+$/);
+      expect(facts.vba.projects[0].modules.map((m: { name: string; code: string }) => [m.name, m.code])).toEqual([['Module1', AUTO_SHELL]]);
+      expect(facts.objects.map((o: { location: string; fileName: string }) => [o.location, o.fileName])).toEqual([['PowerPoint Document@0x8/\\x01Ole10Native', 'readme.txt']]);
+      expect(ids(result)).toEqual(expect.arrayContaining(['office.vba_macro', 'office.vba_shell']));
     });
 
     it('types clam.ppt, an Outlook message and a bare vbaProject.bin', async () => {

@@ -1,3 +1,4 @@
+import { deflateSync } from 'node:zlib';
 import * as CFB from 'cfb';
 import { compressOvba } from './office-ovba';
 import { zipArchive } from './zip-writer';
@@ -278,6 +279,22 @@ export function wordDoc(options: DocOptions = {}): Uint8Array {
   if (options.summary) CFB.utils.cfb_add(cfb, '\u0005SummaryInformation', summaryInformation(options.summary));
   if (options.macros) addVbaProject(cfb, 'Macros/', options.macros, options.pcodeVersion);
   if (options.package) CFB.utils.cfb_add(cfb, 'ObjectPool/_1/\u0001Ole10Native', ole10Native(options.package.fileName, options.package.data));
+  return writeCfb(cfb);
+}
+
+/** One PowerPoint record ([MS-PPT] 2.3.1): version and instance, type, length, then the body. */
+const pptRecord = (version: number, instance: number, type: number, body: Buffer): Buffer => Buffer.concat([u16((instance << 4) | version), u16(type), u32(body.length), body]);
+
+/**
+ * A PowerPoint 97 .ppt whose `PowerPoint Document` stream holds, in a DocumentContainer, each given
+ * storage as a zlib-compressed ExOleObjStg record (how PowerPoint keeps its VBA project and embeddings).
+ */
+export function pptWithStorages(storages: Uint8Array[], summary?: Parameters<typeof summaryInformation>[0]): Uint8Array {
+  const atoms = storages.map((s) => pptRecord(0, 1, 0x1011, Buffer.concat([u32(s.length), deflateSync(s)])));
+  const cfb = CFB.utils.cfb_new();
+  CFB.utils.cfb_add(cfb, 'PowerPoint Document', pptRecord(0xf, 0, 0x03e8, Buffer.concat(atoms)));
+  CFB.utils.cfb_add(cfb, 'Current User', Buffer.alloc(20));
+  if (summary) CFB.utils.cfb_add(cfb, '\u0005SummaryInformation', summaryInformation(summary));
   return writeCfb(cfb);
 }
 

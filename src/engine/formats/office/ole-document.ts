@@ -4,6 +4,7 @@ import { binaryWordFields, classifyField } from './fields';
 import { oleMetadata } from './metadata';
 import { OleEntry, OleFile } from './ole';
 import { checkEquationNative, EQUATION_CLSID, OLE2LINK_CLSID, parseCompObj, parseOle10Native } from './ole-objects';
+import { pptStorages } from './ppt';
 import { DocumentType, emptyDocument, EmbeddedObject, expired, isRemoteTarget, OfficeDocument, ReadOptions } from './report';
 import { readVbaProjects } from './vba';
 import { parseBiffWorkbook } from './xlm';
@@ -225,6 +226,35 @@ export function take(doc: OfficeDocument, options: ReadOptions, object: Embedded
   doc.children.push({ name, data, relation });
 }
 
+/**
+ * PowerPoint keeps embedded objects and its VBA project as compound files inside the `PowerPoint
+ * Document` stream (ppt.ts): each is read like a storage of the presentation, under the location
+ * `PowerPoint Document@<record offset>`.
+ */
+function powerPointStorages(stream: Uint8Array, doc: OfficeDocument, options: ReadOptions): void {
+  const { storages, problems } = pptStorages(stream, options.maxPartBytes);
+  doc.problems.push(...problems.map((p) => `PowerPoint Document: ${p}`));
+  for (const storage of storages) {
+    if (expired(doc, options)) return;
+    const location = `PowerPoint Document@0x${storage.offset.toString(16)}`;
+    let inner: OleFile;
+    try {
+      inner = new OleFile(storage.data);
+    } catch (err) {
+      doc.problems.push(`${location}: not a compound file (${err instanceof Error ? err.message : String(err)})`);
+      continue;
+    }
+    for (const project of readVbaProjects(inner, { maxModuleBytes: options.maxModuleBytes, maxTotalBytes: options.maxVbaBytes, deadline: options.deadline })) {
+      project.storage = [location, project.storage].filter(Boolean).join('/');
+      doc.vbaProjects.push(project);
+      doc.problems.push(...project.problems.map((p) => `VBA project ${project.storage}: ${p}`));
+      if (!doc.documentType.macroEnabled) doc.documentType = { ...doc.documentType, type: `${doc.documentType.type} with VBA macros`, macroEnabled: true };
+    }
+    embeddedObjects(inner, doc, options, location);
+    doc.problems.push(...inner.problems.map((p) => `${location}: compound file: ${p}`));
+  }
+}
+
 export function readOleDocument(data: Uint8Array, options: ReadOptions): OfficeDocument {
   const ole = new OleFile(data);
   const doc = emptyDocument('ole', oleDocumentType(ole));
@@ -251,6 +281,8 @@ export function readOleDocument(data: Uint8Array, options: ReadOptions): OfficeD
       if (field) doc.fields.push(field);
     }
   }
+  const powerPoint = ole.find('PowerPoint Document');
+  if (powerPoint && !doc.encryption && !expired(doc, options)) powerPointStorages(ole.read(powerPoint, options.maxPartBytes).data, doc, options);
   const word = ole.find('WordDocument');
   if (word && !doc.encryption && !expired(doc, options)) {
     doc.fields = binaryWordFields(ole.read(word, options.maxPartBytes).data, 'WordDocument');
