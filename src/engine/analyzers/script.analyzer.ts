@@ -2,7 +2,8 @@ import type { FileKind } from '../identify/identify';
 import { identify } from '../identify/identify';
 import { executableUrl, extractIocs, IocCollector, isIPv4, refang, UrlParts, urlParts } from '../iocs/extract';
 import { isWhitelistedHost, isWhitelistedIp } from '../iocs/whitelist';
-import { DEFAULT_EMULATION_OPTIONS, emulate, EmulationOptions, EmulationResult, EmulationSource, FAKE_PE, FAKE_TEXT } from '../scripts/emulator/emulator';
+import { DEFAULT_EMULATION_OPTIONS, EmulationOptions, EmulationResult, EmulationSource, FAKE_PE, FAKE_TEXT } from '../scripts/emulator/emulator';
+import { emulateInChild } from '../scripts/emulator/emulator-host';
 import { emulationFindings } from '../scripts/emulator/behaviour';
 import { scriptSources } from '../scripts/html';
 import { staticSignals } from '../scripts/indicators';
@@ -144,7 +145,7 @@ export class ScriptAnalyzer implements Analyzer {
         ...(language === 'html' ? { html: text } : {}),
         signal: file.signal,
       };
-      emulation = await emulate(sources, options);
+      emulation = await emulateInChild(sources, options);
       // All of emulation's layers first (what the sample itself produced), then their de-obfuscation.
       const added = emulation.layers.map((l) => set.add(sourceLayers[l.source] ?? root, l.technique, l.language, l.text, 'emulation', /eval|function|timer|string|atob/i.test(l.technique)));
       for (const layer of added) if (layer) deobfuscate(set, layer, deadline);
