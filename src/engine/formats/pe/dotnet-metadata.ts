@@ -81,6 +81,7 @@ const CODED = {
   TypeOrMethodDef: [T.TypeDef, T.MethodDef],
 } as const;
 type CodedKind = keyof typeof CODED;
+const tagBits = (kind: CodedKind) => Math.ceil(Math.log2(CODED[kind].length));
 
 /** A column: a fixed width, a heap index (string, guid, blob), a table index, or a coded index. */
 type Column = 2 | 4 | 'S' | 'G' | 'B' | { table: number } | { coded: CodedKind };
@@ -134,7 +135,6 @@ const SCHEMA: Record<number, Column[]> = {
   [T.MethodSpec]: [c('MethodDefOrRef'), 'B'],
   [T.GenericParamConstraint]: [t(T.GenericParam), c('TypeDefOrRef')],
 };
-const LAST_KNOWN_TABLE = T.GenericParamConstraint;
 
 interface Stream {
   offset: number;
@@ -274,10 +274,8 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
     if (col === 'G') return heapSizes & 2 ? 4 : 2;
     if (col === 'B') return heapSizes & 4 ? 4 : 2;
     if ('table' in col) return rows[col.table] > 0xffff ? 4 : 2;
-    const tables = CODED[col.coded];
-    const tagBits = Math.ceil(Math.log2(tables.length));
-    const largest = Math.max(...tables.map((n) => (n < 0 ? 0 : rows[n])));
-    return largest < 1 << (16 - tagBits) ? 2 : 4;
+    const largest = Math.max(...CODED[col.coded].map((n) => (n < 0 ? 0 : rows[n])));
+    return largest < 1 << (16 - tagBits(col.coded)) ? 2 : 4;
   };
 
   const tables = new Map<number, Table>();
@@ -285,11 +283,8 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
   for (let n = 0; n < 64; n++) {
     if (!rows[n]) continue;
     const schema = SCHEMA[n];
-    if (!schema) {
-      // A table this parser does not know: its row size is unknown, so nothing after it can be located.
-      if (n <= LAST_KNOWN_TABLE) throw new Error(`table ${hex(n)} is not defined by ECMA-335`);
-      break;
-    }
+    // Past 0x2c no table is defined by ECMA-335 (0x30-0x37 are portable PDB tables): every table here lies before them.
+    if (!schema) break;
     const widths = schema.map(widthOf);
     const offsets = widths.map((_, i) => widths.slice(0, i).reduce((a, b) => a + b, 0));
     const rowSize = widths.reduce((a, b) => a + b, 0);
@@ -307,10 +302,9 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
 
   const table = (n: number) => tables.get(n);
   const decode = (kind: CodedKind, value: number): { table: number; row: number } | undefined => {
-    const tables = CODED[kind];
-    const tagBits = Math.ceil(Math.log2(tables.length));
-    const target = tables[value & ((1 << tagBits) - 1)];
-    const row = value >>> tagBits;
+    const bits = tagBits(kind);
+    const target = CODED[kind][value & ((1 << bits) - 1)];
+    const row = value >>> bits;
     return target === undefined || target < 0 || row < 1 ? undefined : { table: target, row: row - 1 };
   };
   const version = (tb: Table, row: number, first: number) => [0, 1, 2, 3].map((i) => tb.get(row, first + i)).join('.');
@@ -361,8 +355,9 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
     if (LOADERS.has(member)) {
       // A method signature ends with its last parameter's type: SZARRAY (0x1d) of U1 (0x05) is byte[].
       const signature = heaps.blob(members.get(i, 2));
-      if (signature && signature.length >= 2 && signature[signature.length - 2] === 0x1d && signature[signature.length - 1] === 0x05) {
-        out.loadsFromBytes.push(`${member}(…, byte[])`);
+      const fromBytes = `${member}(…, byte[])`;
+      if (signature && signature.length >= 2 && signature[signature.length - 2] === 0x1d && signature[signature.length - 1] === 0x05 && !out.loadsFromBytes.includes(fromBytes)) {
+        out.loadsFromBytes.push(fromBytes);
       }
     }
   }
@@ -373,9 +368,9 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
 
   // Attributes an obfuscator stamps on the assembly are defined in it or referenced, by name.
   const typeRefs = table(T.TypeRef);
-  const names = new Set<string>(out.types);
+  const names = new Set<string>();
   for (let i = 0; typeRefs && i < typeRefs.rows; i++) names.add(typeRefName(i) ?? '');
-  for (let i = MAX_LIST; types && i < types.rows; i++) names.add(qualified(heaps.string(types.get(i, 2)), heaps.string(types.get(i, 1))));
+  for (let i = 0; types && i < types.rows; i++) names.add(qualified(heaps.string(types.get(i, 2)), heaps.string(types.get(i, 1))));
   out.obfuscators = [...new Set(OBFUSCATOR_TYPES.filter(([marker]) => [...names].some((n) => n.endsWith(marker))).map(([, name]) => name))];
 }
 
