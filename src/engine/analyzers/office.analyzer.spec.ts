@@ -4,7 +4,7 @@ import * as CFB from 'cfb';
 import { AnalysisPipeline } from '../pipeline';
 import { testEngineOptions } from '../testing/engine-options';
 import { fileContext } from '../testing/file-context';
-import { addVbaProject, docx, oleObjectBin, pptWithStorages, ptg, TestModule, vbaProjectBin, vbaSource, wordDoc, writeCfb, xlsm, xlsWithMacroSheet } from '../testing/office-documents';
+import { addVbaProject, docx, oleObjectBin, pptWithStorages, ptg, ptg12, TestModule, vbaProjectBin, vbaSource, wordDoc, writeCfb, xlsb, xlsm, xlsWithMacroSheet } from '../testing/office-documents';
 import { zipArchive } from '../testing/zip-writer';
 import { AnalyzerResult, Verdict } from '../types';
 import { defaultAnalyzers } from '.';
@@ -278,6 +278,23 @@ End Sub
       expect(result.iocs).toEqual(expect.arrayContaining([{ type: 'url', value: 'http://xlm.evil-cdn.xyz/p.dll', origin: 'xlm' }]));
       const analysis = await analyse('book.xlsm', xlsm({ macroSheet: { name: 'M', state: 'hidden', cells: [['A1', 'EXEC("calc")']] } }));
       expect(analysis.verdict.verdict).toBe(Verdict.LikelyMalicious);
+    });
+
+    it('renders the XLM formulas of a very hidden macro sheet in an Excel binary workbook (.xlsb, BIFF12)', async () => {
+      const book = xlsb({ formulas: [Buffer.concat([ptg12.str('cmd /c calc.exe'), ptg12.funcVar(110, 1)]), ptg12.funcVar(54, 0)] });
+      const result = await run(book, 'book.xlsb');
+      const facts = office(result);
+      expect(facts).toMatchObject({ application: 'Excel', type: 'Excel binary workbook', extension: 'xlsb' });
+      expect(facts.xlm.sheets).toEqual([
+        { name: 'Sheet1', type: 'worksheet', state: 'visible' },
+        { name: 'Macro1', type: 'macro', state: 'very hidden' },
+      ]);
+      expect(facts.xlm.formulas).toEqual([
+        { sheet: 'Macro1', cell: 'A1', formula: '=EXEC("cmd /c calc.exe")' },
+        { sheet: 'Macro1', cell: 'A2', formula: '=HALT()' },
+      ]);
+      expect(facts.xlm.autoOpen).toEqual(['Auto_Open → SHEET#1!A1']);
+      expect(ids(result)).toEqual(expect.arrayContaining(['office.xlm_autoexec', 'office.xlm_execution', 'office.xlm_hidden', 'office.xlm_macro']));
     });
 
     it('extracts Ole10Native payloads of embedded OLE objects and other embeddings whole', async () => {

@@ -357,3 +357,68 @@ export const ptg = {
   str: (s: string) => Buffer.concat([Buffer.from([0x17, s.length, 0]), Buffer.from(s, 'latin1')]),
   funcVar: (index: number, argc: number) => Buffer.concat([Buffer.from([0x42, argc]), u16(index)]),
 };
+
+// ---------------------------------------------------------------------------------------------
+// Excel binary workbook (.xlsb, [MS-XLSB])
+
+/** One BIFF12 record: type and size as 7-bit groups, then the data. */
+function brt(type: number, data: Buffer): Buffer {
+  const size: number[] = [];
+  let n = data.length;
+  do {
+    size.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+    n >>= 7;
+  } while (n);
+  return Buffer.concat([Buffer.from(type < 0x80 ? [type] : [(type & 0x7f) | 0x80, type >> 7]), Buffer.from(size), data]);
+}
+const wideString = (s: string) => Buffer.concat([u32(s.length), Buffer.from(s, 'utf16le')]);
+/** A parsed formula: cce, the tokens, and no extra data (cb 0). */
+const parsedFormula = (rgce: Buffer) => Buffer.concat([u32(rgce.length), rgce, u32(0)]);
+
+/** BIFF12 formula tokens ([MS-XLSB] 2.5.98): strings carry a 2-byte length, rows take 4 bytes. */
+export const ptg12 = {
+  str: (s: string) => Buffer.concat([Buffer.from([0x17]), u16(s.length), Buffer.from(s, 'utf16le')]),
+  funcVar: ptg.funcVar,
+  /** ptgRef3d (reference class): sheet index, row, column with both relative flags. */
+  ref3d: (ixti: number, row: number, col: number) => Buffer.concat([Buffer.from([0x3a]), u16(ixti), u32(row), u16(col | 0xc000)]),
+};
+
+/** A BIFF12 macro sheet part whose column A holds the given formulas, one per row. */
+export function xlsbMacroSheet(formulas: Buffer[]): Uint8Array {
+  return new Uint8Array(
+    Buffer.concat(
+      formulas.flatMap((rgce, row) => [
+        brt(0x00, Buffer.concat([u32(row), Buffer.alloc(13)])), // BrtRowHdr
+        brt(0x08, Buffer.concat([u32(0), u32(0), wideString(''), u16(0), parsedFormula(rgce)])), // BrtFmlaString in column A
+      ]),
+    ),
+  );
+}
+
+/**
+ * An .xlsb workbook: Sheet1 (worksheet) and a macro sheet in the given state whose column A holds the
+ * given formulas (as BIFF12 tokens), and optionally an Auto_Open name pointing at its first cell.
+ */
+export function xlsb({ state = 2, formulas, autoOpen = true }: { state?: number; formulas: Buffer[]; autoOpen?: boolean }): Uint8Array {
+  const sheet = (relId: string, name: string, hsState: number, tab: number) => brt(0x9c, Buffer.concat([u32(hsState), u32(tab), wideString(relId), wideString(name)]));
+  const workbook = Buffer.concat([
+    sheet('rId1', 'Sheet1', 0, 1),
+    sheet('rId2', 'Macro1', state, 2),
+    ...(autoOpen ? [brt(0x27, Buffer.concat([u32(0), Buffer.from([0]), u32(0xffffffff), wideString('Auto_Open'), parsedFormula(ptg12.ref3d(1, 0, 0))]))] : []),
+  ]);
+  const macroSheet = xlsbMacroSheet(formulas);
+  const MACROSHEET_REL = 'http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet';
+  return zipArchive(
+    [
+      { name: '[Content_Types].xml', data: contentTypes('application/vnd.ms-excel.sheet.binary.macroEnabled.main', 'xl/workbook.bin') },
+      { name: '_rels/.rels', data: packageRels('xl/workbook.bin') },
+      { name: 'xl/workbook.bin', data: new Uint8Array(workbook) },
+      {
+        name: 'xl/_rels/workbook.bin.rels',
+        data: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${REL}/worksheet" Target="worksheets/sheet1.bin"/><Relationship Id="rId2" Type="${MACROSHEET_REL}" Target="macrosheets/sheet1.bin"/></Relationships>`,
+      },
+      { name: 'xl/worksheets/sheet1.bin', data: new Uint8Array(0) },
+      { name: 'xl/macrosheets/sheet1.bin', data: macroSheet },
+    ].map((e) => ({ name: e.name, data: typeof e.data === 'string' ? new Uint8Array(Buffer.from(e.data, 'utf8')) : e.data, method: 'deflate' as const })),
+  );
+}

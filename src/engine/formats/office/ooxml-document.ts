@@ -5,7 +5,8 @@ import { isOle, OleError, OleFile } from './ole';
 import { childCap, describePayload, embeddedObjects, take } from './ole-document';
 import { DocumentType, emptyDocument, EmbeddedObject, expired, isRemoteTarget, OfficeDocument, ReadOptions, ReferenceKind } from './report';
 import { readVbaProjects } from './vba';
-import { emptyXlm, functionsOfFormulaText, stringsOfFormulaText, XlmResult } from './xlm';
+import { emptyXlm, functionsOfFormulaText, renderFormula, SheetState, stringsOfFormulaText, XlmResult } from './xlm';
+import { readXlsbMacroSheet, readXlsbWorkbook } from './xlsb';
 import { attr, decodeEntities, elements, textOf, xmlProblem } from './xml';
 import { OoxmlZip, resolvePartName } from './zip';
 
@@ -191,7 +192,7 @@ export function readOoxmlDocument(data: Uint8Array, options: ReadOptions): Offic
     if (xml) doc.fields.push(...wordXmlFields(xml, part.name, 500 - doc.fields.length));
   }
 
-  if (documentType.application === 'Excel') doc.xlm = excelMacros(zip, doc, readXml, relsByPart);
+  if (documentType.application === 'Excel') doc.xlm = excelMacros(zip, doc, options, readXml, relsByPart);
 
   // Embedded objects.
   for (const part of zip.parts) {
@@ -241,10 +242,14 @@ function embedded(doc: OfficeDocument, options: ReadOptions, partName: string, d
   doc.objects.push(object);
 }
 
-/** Excel 4.0 macro sheets, sheet visibility, Auto_Open names and DDE links of an OOXML workbook. */
+/**
+ * Excel 4.0 macro sheets, sheet visibility, Auto_Open names and DDE links of an OOXML workbook:
+ * XML parts (.xlsx/.xlsm) or binary ones (.xlsb, xlsb.ts).
+ */
 function excelMacros(
   zip: OoxmlZip,
   doc: OfficeDocument,
+  options: ReadOptions,
   readXml: (name: string, check?: boolean) => string | undefined,
   relsByPart: Map<string, { id: string; type: string; target: string }[]>,
 ): XlmResult {
@@ -252,19 +257,39 @@ function excelMacros(
   const functions = new Set<string>();
   const strings = new Set<string>();
   const workbookPart = zip.parts.find((p) => /^xl\/workbook\.(xml|bin)$/i.test(p.name))?.name ?? 'xl/workbook.xml';
-  if (/\.bin$/i.test(workbookPart)) {
-    doc.limits.push('binary workbook (xlsb): sheets and formulas not parsed');
-    for (const p of zip.parts) if (/^xl\/macrosheets\//i.test(p.name)) xlm.sheets.push({ name: p.name, type: 'macro', state: 'visible' });
-    return xlm;
+  const binary = /\.bin$/i.test(workbookPart);
+  const readBinary = (name: string): Uint8Array => {
+    const part = zip.parts.find((p) => p.name.toLowerCase() === name.toLowerCase());
+    const read = part ? zip.read(part, options.maxPartBytes) : undefined;
+    if (read?.error) doc.problems.push(read.error);
+    return read?.data ?? new Uint8Array(0);
+  };
+  const isAutoOpen = (name: string) => /^(_xlnm\.)?auto_(open|close)/i.test(name);
+
+  let sheets: { name: string; state: SheetState; relId?: string }[];
+  let workbook = '';
+  if (binary) {
+    const book = readXlsbWorkbook(readBinary(workbookPart));
+    doc.problems.push(...book.problems.map((p) => `${workbookPart}: ${p}`));
+    sheets = book.sheets;
+    for (const n of book.names.filter((n) => isAutoOpen(n.name))) {
+      xlm.autoOpen.push(`${n.name.replace(/^_xlnm\./i, '')} → ${renderFormula(n.rgce, new Set(), new Set(), doc.problems, 'biff12').slice(0, 200)}`);
+    }
+  } else {
+    workbook = readXml(workbookPart) ?? '';
+    sheets = elements(workbook, ['sheet'], { max: 5000 }).map((e) => {
+      const state = (attr(e, 'state') ?? 'visible').toLowerCase();
+      return { name: attr(e, 'name') ?? '?', state: state === 'veryhidden' ? 'very hidden' : state === 'hidden' ? 'hidden' : 'visible', relId: attr(e, 'id') };
+    });
+    for (const e of elements(workbook, ['definedName'], { max: 5000, inner: true })) {
+      const name = attr(e, 'name') ?? '';
+      if (isAutoOpen(name)) xlm.autoOpen.push(`${name.replace(/^_xlnm\./i, '')} → ${textOf(e.inner ?? '').slice(0, 200)}`);
+    }
   }
-  const workbook = readXml(workbookPart) ?? '';
   const rels = relsByPart.get(workbookPart.toLowerCase()) ?? [];
   const macroParts: { sheet: string; part: string }[] = [];
-  for (const e of elements(workbook, ['sheet'], { max: 5000 })) {
-    const name = attr(e, 'name') ?? '?';
-    const stateAttr = (attr(e, 'state') ?? 'visible').toLowerCase();
-    const state = stateAttr === 'veryhidden' ? 'very hidden' : stateAttr === 'hidden' ? 'hidden' : 'visible';
-    const rel = rels.find((r) => r.id === attr(e, 'id'));
+  for (const { name, state, relId } of sheets) {
+    const rel = rels.find((r) => r.id === relId);
     const relType = rel?.type.split('/').pop()?.toLowerCase() ?? '';
     const type = relType === 'xlmacrosheet' || relType === 'xlintlmacrosheet' ? 'macro' : relType === 'chartsheet' ? 'chart' : relType === 'dialogsheet' ? 'dialog' : relType === 'worksheet' ? 'worksheet' : 'unknown';
     xlm.sheets.push({ name, type, state });
@@ -272,16 +297,18 @@ function excelMacros(
   }
   // Macro sheets not reachable through the workbook (an attacker's leftovers still get looked at).
   for (const p of zip.parts) {
-    if (/^xl\/macrosheets\/[^/]+\.xml$/i.test(p.name) && !macroParts.some((m) => m.part.toLowerCase() === p.name.toLowerCase())) {
+    if (/^xl\/macrosheets\/[^/]+\.(xml|bin)$/i.test(p.name) && !macroParts.some((m) => m.part.toLowerCase() === p.name.toLowerCase())) {
       macroParts.push({ sheet: p.name, part: p.name });
       xlm.sheets.push({ name: p.name, type: 'macro', state: 'visible' });
     }
   }
-  for (const e of elements(workbook, ['definedName'], { max: 5000, inner: true })) {
-    const name = attr(e, 'name') ?? '';
-    if (/^(_xlnm\.)?auto_(open|close)/i.test(name)) xlm.autoOpen.push(`${name.replace(/^_xlnm\./i, '')} → ${textOf(e.inner ?? '').slice(0, 200)}`);
-  }
   for (const { sheet, part } of macroParts) {
+    if (/\.bin$/i.test(part)) {
+      const problems: string[] = [];
+      for (const f of readXlsbMacroSheet(readBinary(part), MAX_FORMULAS - xlm.formulas.length, functions, strings, problems)) xlm.formulas.push({ sheet, ...f });
+      doc.problems.push(...problems.slice(0, 20).map((p) => `${part}: ${p}`));
+      continue;
+    }
     const xml = readXml(part) ?? '';
     for (const cell of elements(xml, ['c'], { max: 100_000, inner: true })) {
       if (xlm.formulas.length >= MAX_FORMULAS) break;

@@ -89,6 +89,11 @@ function unicodeChars(b: Uint8Array, o: number, cch: number): { text: string; en
   return { text: high ? utf16.decode(b.subarray(start, end)) : latin1.decode(b.subarray(start, end)), end };
 }
 
+function utf16Chars(b: Uint8Array, o: number, cch: number): { text: string; end: number } {
+  const end = Math.min(b.length, o + cch * 2);
+  return { text: utf16.decode(b.subarray(o, end)), end };
+}
+
 function newResult(): XlmResult {
   return { sheets: [], autoOpen: [], formulas: [], functions: [], strings: [], encrypted: false, ddeLinks: [], problems: [] };
 }
@@ -181,11 +186,17 @@ export function parseBiffWorkbook(stream: Uint8Array, deadline = Infinity): XlmR
   return result;
 }
 
-/** Operand bytes of a classed token (ptg ≥ 0x20), by its base type (ptg & 0x1f); -1 when unknown. */
-const CLASSED_SIZES: Record<number, number> = {
-  0x00: 7, 0x03: 4, 0x04: 4, 0x05: 8, 0x06: 6, 0x07: 6, 0x08: 6, 0x09: 2, 0x0a: 4, 0x0b: 8, 0x0c: 4, 0x0d: 8,
-  0x19: 6, 0x1a: 6, 0x1b: 10, 0x1c: 6, 0x1d: 10,
+/**
+ * Operand bytes of a classed token (ptg ≥ 0x20), by its base type (ptg & 0x1f). BIFF12 (.xlsb,
+ * [MS-XLSB] 2.5.98) widens rows to 4 bytes: references, areas and their 3-D and error forms grow.
+ */
+const CLASSED_SIZES: Record<FormulaDialect, Record<number, number>> = {
+  biff8: { 0x00: 7, 0x03: 4, 0x04: 4, 0x05: 8, 0x06: 6, 0x07: 6, 0x08: 6, 0x09: 2, 0x0a: 4, 0x0b: 8, 0x0c: 4, 0x0d: 8, 0x19: 6, 0x1a: 6, 0x1b: 10, 0x1c: 6, 0x1d: 10 },
+  biff12: { 0x00: 14, 0x03: 4, 0x04: 6, 0x05: 12, 0x06: 6, 0x07: 6, 0x08: 6, 0x09: 2, 0x0a: 6, 0x0b: 12, 0x0c: 6, 0x0d: 12, 0x19: 6, 0x1a: 8, 0x1b: 14, 0x1c: 8, 0x1d: 14 },
 };
+
+/** BIFF8 (.xls) or BIFF12 (.xlsb) parsed expressions. */
+export type FormulaDialect = 'biff8' | 'biff12';
 
 const BINARY: Record<number, string> = { 0x03: '+', 0x04: '-', 0x05: '*', 0x06: '/', 0x07: '^', 0x08: '&', 0x09: '<', 0x0a: '<=', 0x0b: '=', 0x0c: '>=', 0x0d: '>', 0x0e: '<>', 0x0f: ' ', 0x10: ',', 0x11: ':' };
 
@@ -200,9 +211,15 @@ function ref(row: number, colField: number): string {
  * Renders BIFF8 formula tokens (RPN) as formula text, collecting function names and string
  * constants. Stops at the first token it cannot size; the text so far is returned with `…`.
  */
-export function renderFormula(rgce: Uint8Array, functions: Set<string>, strings: Set<string>, problems: string[]): string {
+export function renderFormula(rgce: Uint8Array, functions: Set<string>, strings: Set<string>, problems: string[], dialect: FormulaDialect = 'biff8'): string {
+  const wide = dialect === 'biff12';
+  const sizes = CLASSED_SIZES[dialect];
+  // A row is 2 bytes in BIFF8, 4 in BIFF12; a column field (with its relative flags) 2 in both.
+  const row = (o: number) => (wide ? u32(rgce, o) : u16(rgce, o));
+  const rowBytes = wide ? 4 : 2;
   const stack: string[] = [];
   const pop = () => stack.pop() ?? '?';
+  const area = (o: number) => `${ref(row(o), u16(rgce, o + 2 * rowBytes))}:${ref(row(o + rowBytes), u16(rgce, o + 2 * rowBytes + 2))}`;
   let p = 0;
   let tokens = 0;
   while (p < rgce.length && tokens++ < 4096) {
@@ -220,8 +237,8 @@ export function renderFormula(rgce: Uint8Array, functions: Set<string>, strings:
       case 0x15: stack.push(`(${pop()})`); continue;
       case 0x16: stack.push(''); continue;
       case 0x17: {
-        const cch = rgce[p];
-        const { text, end } = unicodeChars(rgce, p + 1, cch);
+        // BIFF8: 1-byte length and a flags byte (compressed or UTF-16); BIFF12: 2-byte length, UTF-16.
+        const { text, end } = wide ? utf16Chars(rgce, p + 2, u16(rgce, p)) : unicodeChars(rgce, p + 1, rgce[p]);
         p = end;
         if (strings.size < MAX_STRINGS && text) strings.add(text);
         stack.push(JSON.stringify(text));
@@ -271,7 +288,7 @@ export function renderFormula(rgce: Uint8Array, functions: Set<string>, strings:
         }
         continue;
       }
-      const size = CLASSED_SIZES[cls] ?? -1;
+      const size = sizes[cls] ?? -1;
       if (size < 0) {
         if (problems.length < 20) problems.push(`unsupported formula token 0x${ptg.toString(16)}`);
         stack.push('…');
@@ -281,11 +298,11 @@ export function renderFormula(rgce: Uint8Array, functions: Set<string>, strings:
       p += size;
       switch (cls) {
         case 0x03: stack.push(`NAME#${u32(rgce, o)}`); break; // ptgName (0x23)
-        case 0x04: case 0x0c: stack.push(ref(u16(rgce, o), u16(rgce, o + 2))); break; // ptgRef, ptgRefN
-        case 0x05: case 0x0d: stack.push(`${ref(u16(rgce, o), u16(rgce, o + 4))}:${ref(u16(rgce, o + 2), u16(rgce, o + 6))}`); break;
+        case 0x04: case 0x0c: stack.push(ref(row(o), u16(rgce, o + rowBytes))); break; // ptgRef, ptgRefN
+        case 0x05: case 0x0d: stack.push(area(o)); break; // ptgArea, ptgAreaN: rows first, then columns
         case 0x19: stack.push(`EXTNAME#${u16(rgce, o + 2)}`); break; // ptgNameX
-        case 0x1a: stack.push(`SHEET#${u16(rgce, o)}!${ref(u16(rgce, o + 2), u16(rgce, o + 4))}`); break; // ptgRef3d
-        case 0x1b: stack.push(`SHEET#${u16(rgce, o)}!${ref(u16(rgce, o + 2), u16(rgce, o + 6))}:${ref(u16(rgce, o + 4), u16(rgce, o + 8))}`); break;
+        case 0x1a: stack.push(`SHEET#${u16(rgce, o)}!${ref(row(o + 2), u16(rgce, o + 2 + rowBytes))}`); break; // ptgRef3d
+        case 0x1b: stack.push(`SHEET#${u16(rgce, o)}!${area(o + 2)}`); break;
         case 0x00: stack.push('{array}'); break;
         case 0x06: case 0x07: case 0x08: case 0x09: break; // ptgMem*: the area follows in the subexpression
         default: stack.push('#REF!'); break;
