@@ -5,8 +5,8 @@ import type { AnalysisIssue, Analyzer, AnalyzerResult, ExtractedFile, FileContex
 
 /**
  * Opens archives and containers (zip incl. ZipCrypto and AES, 7z incl. encrypted headers, rar,
- * gzip, bzip2, xz, zstd, tar, cab, iso and other disk images, chm, arj, cpio — FileIdentity.isArchive) with 7-Zip in
- * WebAssembly, one level per call: its members come back as children (`archive-member`) and the
+ * gzip, bzip2, xz, zstd, tar, cab, iso and other disk images, chm, arj, cpio — FileIdentity.isArchive)
+ * with 7-Zip in WebAssembly, one level per call: its members come back as children (`archive-member`) and the
  * pipeline analyses them, recursing within its depth, file-count and byte limits.
  *
  * Signals: archive.encrypted (opened with a known password), archive.password_unknown,
@@ -23,9 +23,9 @@ import type { AnalysisIssue, Analyzer, AnalyzerResult, ExtractedFile, FileContex
 export const MAX_REPORTED_MEMBERS = 300;
 const MAX_EVIDENCE = 20;
 
-/** Contents that run code (by what they are, whatever their name). */
 /** Containers Windows mounts with a double click: what runs from them carries no Mark of the Web. */
 const DISK_IMAGES = new Set<FileKind>(['iso', 'disk-image']);
+/** Contents that run code (by what they are, whatever their name). */
 const EXECUTABLE_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'dex', 'java-class', 'lnk', 'hta', 'javascript', 'vbscript', 'powershell', 'batch', 'shell', 'python', 'chm', 'jar', 'apk']);
 
 export class ArchiveAnalyzer implements Analyzer {
