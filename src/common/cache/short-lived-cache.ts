@@ -50,11 +50,7 @@ export class ShortLivedCache<V> {
     return loading;
   }
 
-  clear(): void {
-    this.entries.clear();
-  }
-
-  /** Drops expired entries at the front (none is refreshing: `key`'s own is kept), and the oldest when full. */
+  /** Drops expired entries from the front, and the oldest ones while full; entries being refreshed and `key`'s own stay. */
   private sweep(now: number, key: string): void {
     for (const [oldest, entry] of this.entries) {
       const full = this.entries.size >= this.maxEntries;

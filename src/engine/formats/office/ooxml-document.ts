@@ -259,7 +259,7 @@ function excelMacros(
   const workbookPart = zip.parts.find((p) => /^xl\/workbook\.(xml|bin)$/i.test(p.name))?.name ?? 'xl/workbook.xml';
   const binary = /\.bin$/i.test(workbookPart);
   const readBinary = (name: string): Uint8Array => {
-    const part = zip.parts.find((p) => p.name.toLowerCase() === name.toLowerCase());
+    const part = zip.get(name);
     const read = part ? zip.read(part, options.maxPartBytes) : undefined;
     if (read?.error) doc.problems.push(read.error);
     return read?.data ?? new Uint8Array(0);

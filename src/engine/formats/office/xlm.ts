@@ -66,7 +66,8 @@ export const XLM_EXECUTION_FUNCTIONS = new Set(['EXEC', 'CALL', 'REGISTER', 'REG
 export const XLM_EXECUTION_STRINGS = /URLDownloadToFile|ShellExecute|WinExec|CreateProcess|VirtualAlloc|CreateThread|RtlCopyMemory|WriteProcessMemory|kernel32|urlmon|shell32|powershell|cmd(?:\.exe)?\s*\/[ck]|mshta|regsvr32|rundll32|certutil|bitsadmin|https?:\/\//i;
 
 const u16 = (b: Uint8Array, o: number) => (o + 2 <= b.length ? b[o] | (b[o + 1] << 8) : 0);
-const u32 = (b: Uint8Array, o: number) => (o + 4 <= b.length ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : 0);
+/** The little-endian 32-bit value at `o`, 0 past the end. */
+export const u32 = (b: Uint8Array, o: number) => (o + 4 <= b.length ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : 0);
 const latin1 = new TextDecoder('latin1');
 const utf16 = new TextDecoder('utf-16le', { fatal: false });
 

@@ -1,4 +1,4 @@
-import { columnName, renderFormula, SheetState } from './xlm';
+import { columnName, renderFormula, SheetState, u32 } from './xlm';
 
 /**
  * The parts of an Excel binary workbook (.xlsb, [MS-XLSB]) that carry Excel 4.0 macros: the sheets
@@ -18,7 +18,6 @@ const BRT_NAME = 0x27;
 const BRT_BUNDLE_SH = 0x9c;
 const MAX_RECORDS = 1_000_000;
 
-const u32 = (b: Uint8Array, o: number) => (o + 4 <= b.length ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : 0);
 const utf16 = new TextDecoder('utf-16le');
 
 /** Calls `visit` with each record's type and data; returns a problem when the part is damaged. */

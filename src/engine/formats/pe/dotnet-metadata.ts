@@ -230,10 +230,6 @@ class Heaps {
     return `${h(0, 4, true)}-${h(4, 6, true)}-${h(6, 8, true)}-${h(8, 10, false)}-${h(10, 16, false)}`;
   }
 
-  blobLength(index: number): number {
-    return this.blob(index)?.length ?? 0;
-  }
-
   blob(index: number): Uint8Array | undefined {
     const b = this.blobs;
     if (!b || index >= b.size) return undefined;
@@ -322,7 +318,7 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
   const asm = table(T.Assembly);
   if (asm) {
     const culture = heaps.string(asm.get(0, 8));
-    out.assembly = { name: heaps.string(asm.get(0, 7)), version: version(asm, 0, 1), ...(culture ? { culture } : {}), publicKey: heaps.blobLength(asm.get(0, 6)) > 0 };
+    out.assembly = { name: heaps.string(asm.get(0, 7)), version: version(asm, 0, 1), ...(culture ? { culture } : {}), publicKey: (heaps.blob(asm.get(0, 6))?.length ?? 0) > 0 };
   }
   const refs = table(T.AssemblyRef);
   for (let i = 0; refs && i < Math.min(refs.rows, MAX_LIST); i++) out.assemblyReferences.push({ name: heaps.string(refs.get(i, 6)), version: version(refs, i, 0) });
