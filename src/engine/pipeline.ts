@@ -1,4 +1,5 @@
-import { entropy, digests } from './hashing/digests';
+import { digests } from './hashing/digests';
+import { entropy } from './hashing/entropy';
 import { identify } from './identify/identify';
 import { mostSevere, scoreFile, verdictOf } from './signals/scoring';
 import {

@@ -1,4 +1,4 @@
-import { entropy } from '../hashing/digests';
+import { entropy } from '../hashing/entropy';
 import type { FileKind } from '../identify/identify';
 import type { Analyzer, AnalyzerResult, FileContext, SignalHit } from '../types';
 

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededBytes } from '../testing/samples';
-import { digests, entropy, tlsh } from './digests';
+import { digests, tlsh } from './digests';
 import { ssdeep } from './ssdeep';
 
 const SSDEEP = '/usr/bin/ssdeep';
@@ -97,21 +97,6 @@ describe('TLSH', () => {
   it('is null for input too short or too uniform', () => {
     expect(tlsh(new Uint8Array(10))).toBeNull();
     expect(tlsh(new Uint8Array(4096))).toBeNull();
-  });
-});
-
-describe('entropy', () => {
-  it('is 0 for all zeros and for an empty input', () => {
-    expect(entropy(new Uint8Array(4096))).toBe(0);
-    expect(entropy(new Uint8Array(0))).toBe(0);
-  });
-
-  it('is 8 for 0..255 repeated', () => {
-    expect(entropy(Uint8Array.from({ length: 256 * 64 }, (_, i) => i & 0xff))).toBe(8);
-  });
-
-  it('is 1 for two equally frequent byte values', () => {
-    expect(entropy(Uint8Array.from({ length: 1000 }, (_, i) => (i % 2 ? 0x41 : 0x42)))).toBe(1);
   });
 });
 

@@ -21,18 +21,3 @@ export function tlsh(data: Uint8Array): string | null {
   const digest = tlshDigest(data);
   return digest && 'T1' + digest;
 }
-
-/** Shannon entropy in bits per byte (0..8). */
-export function entropy(data: Uint8Array): number {
-  if (!data.length) return 0;
-  const counts = new Uint32Array(256);
-  for (let i = 0; i < data.length; i++) counts[data[i]]++;
-  let h = 0;
-  for (const c of counts) {
-    if (c) {
-      const p = c / data.length;
-      h -= p * Math.log2(p);
-    }
-  }
-  return Math.round(h * 10000) / 10000;
-}

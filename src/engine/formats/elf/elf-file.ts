@@ -1,4 +1,5 @@
-import { ByteReader, entropyOf, hex, printable } from '../pe/reader';
+import { entropyOf } from '../../hashing/entropy';
+import { ByteReader, hex, printable } from '../pe/reader';
 
 /**
  * An ELF file (32/64 bit, little/big endian) read with bounds checks: the header, program headers

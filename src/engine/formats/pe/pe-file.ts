@@ -1,4 +1,5 @@
-import { ByteReader, entropyOf, hex, latin1 } from './reader';
+import { entropyOf } from '../../hashing/entropy';
+import { ByteReader, hex, latin1 } from './reader';
 
 /**
  * The headers of a PE image (PE32 and PE32+): DOS header, file header, optional header, data
