@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { identify } from '../identify/identify';
 import { testEngineOptions } from '../testing/engine-options';
+import { partitionedDisk } from '../testing/disk-writer';
 import { buildLnk } from '../testing/lnk-writer';
 import { rar4Archive, rar5Archive } from '../testing/rar-writer';
 import { zipArchive } from '../testing/zip-writer';
@@ -374,11 +375,14 @@ describe('7-Zip instances', () => {
   });
 });
 
-/** Disk images made at test time: genisoimage (ISO 9660), mkfs.fat + mcopy (FAT), qemu-img (VHD, VHDX from the FAT image). */
-const IMAGE_TOOLS = ['/usr/bin/genisoimage', '/usr/sbin/mkfs.fat', '/usr/bin/mcopy', '/usr/bin/qemu-img'];
+/**
+ * Disk images made at test time: genisoimage (ISO 9660), mkfs.fat + mcopy (FAT), mkfs.ext4 -d (ext4),
+ * qemu-img (VHD, VHDX, VMDK, VDI, QCOW2 from the FAT image), MBR and GPT disks around it by byte.
+ */
+const IMAGE_TOOLS = ['/usr/bin/genisoimage', '/usr/sbin/mkfs.fat', '/usr/bin/mcopy', '/usr/bin/qemu-img', '/usr/sbin/mkfs.ext4'];
 const missingImageTools = IMAGE_TOOLS.filter((t) => !existsSync(t));
-if (missingImageTools.length) console.warn(`archive.analyzer.spec: ${missingImageTools.join(', ')} missing (Debian packages genisoimage, dosfstools, mtools, qemu-utils): the disk-image tests are skipped`);
-(missingImageTools.length ? describe.skip : describe)('disk images (ISO, FAT, VHD, VHDX)', () => {
+if (missingImageTools.length) console.warn(`archive.analyzer.spec: ${missingImageTools.join(', ')} missing (Debian packages genisoimage, dosfstools, mtools, qemu-utils, e2fsprogs): the disk-image tests are skipped`);
+(missingImageTools.length ? describe.skip : describe)('disk images (ISO, FAT, ext4, VHD, VHDX, VMDK, VDI, QCOW2, MBR and GPT disks)', () => {
   const lnk = buildLnk({ target: 'C:\\Windows\\System32\\cmd.exe', arguments: '/c start payload.exe' });
   const images: Record<string, Uint8Array> = {};
 
@@ -394,7 +398,14 @@ if (missingImageTools.length) console.warn(`archive.analyzer.spec: ${missingImag
     sh('/usr/bin/mcopy', ['-i', 'floppy.img', ...Object.keys(files), '::/']);
     sh('/usr/bin/qemu-img', ['convert', '-f', 'raw', '-O', 'vpc', 'floppy.img', 'delivery.vhd']);
     sh('/usr/bin/qemu-img', ['convert', '-f', 'raw', '-O', 'vhdx', '-o', 'block_size=1M,log_size=1M', 'floppy.img', 'delivery.vhdx']);
-    for (const name of ['delivery.iso', 'text.iso', 'floppy.img', 'delivery.vhd', 'delivery.vhdx']) images[name] = new Uint8Array(readFileSync(join(dir, name)));
+    for (const format of ['vmdk', 'vdi', 'qcow2']) sh('/usr/bin/qemu-img', ['convert', '-f', 'raw', '-O', format, 'floppy.img', `delivery.${format}`]);
+    mkdirSync(join(dir, 'tree'));
+    for (const name of Object.keys(files)) copyFileSync(join(dir, name), join(dir, 'tree', name));
+    sh('/usr/bin/truncate', ['-s', '4M', 'ext4.img']);
+    sh('/usr/sbin/mkfs.ext4', ['-q', '-d', 'tree', 'ext4.img']);
+    for (const name of ['delivery.iso', 'text.iso', 'floppy.img', 'ext4.img', 'delivery.vhd', 'delivery.vhdx', 'delivery.vmdk', 'delivery.vdi', 'delivery.qcow2']) images[name] = new Uint8Array(readFileSync(join(dir, name)));
+    images['mbr-disk.img'] = partitionedDisk(images['floppy.img'], 'mbr');
+    images['gpt-disk.img'] = partitionedDisk(images['floppy.img'], 'gpt');
   });
 
   it.each([
@@ -402,6 +413,12 @@ if (missingImageTools.length) console.warn(`archive.analyzer.spec: ${missingImag
     ['floppy.img', 'disk-image', 'FAT file system image'],
     ['delivery.vhd', 'disk-image', 'Virtual PC virtual disk (VHD)'],
     ['delivery.vhdx', 'disk-image', 'Hyper-V virtual disk (VHDX)'],
+    ['delivery.vmdk', 'disk-image', 'VMware virtual disk (VMDK)'],
+    ['delivery.vdi', 'disk-image', 'VirtualBox virtual disk (VDI)'],
+    ['delivery.qcow2', 'disk-image', 'QEMU copy-on-write virtual disk (QCOW)'],
+    ['mbr-disk.img', 'disk-image', 'Raw disk image with an MBR partition table'],
+    ['gpt-disk.img', 'disk-image', 'Raw disk image with a GPT partition table'],
+    ['ext4.img', 'disk-image', 'ext2/3/4 file system image'],
   ])('%s: identified as %s, its files extracted, the shortcut and the executable signalled', async (name, kind, label) => {
     const data = images[name];
     expect(identify(data)).toMatchObject({ kind, label, isArchive: true });
@@ -412,6 +429,17 @@ if (missingImageTools.length) console.warn(`archive.analyzer.spec: ${missingImag
     expect(signal(result, 'archive.disk_image_payload')!.evidence).toEqual(
       expect.arrayContaining([expect.stringMatching(new RegExp(`^${label.replace(/[()]/g, '\\$&')} carries .*payload\\.exe \\(pe\\)$`, 'i')), expect.stringMatching(/invoice\.lnk \(lnk\)$/i)]),
     );
+  });
+
+  it('a lone boot sector, or 0x55AA at 510 without a plausible partition table, is not a disk image', () => {
+    const disk = images['mbr-disk.img'];
+    expect(identify(disk.subarray(0, 512)).kind).toBe('data');
+    const badStatus = disk.slice(0, 64 * 1024);
+    badStatus[446] = 0x41;
+    expect(identify(badStatus).kind).toBe('data');
+    const outside = disk.slice(0, 63 * 512); // the partition starts where this data ends
+    expect(identify(outside).kind).toBe('data');
+    expect(identify(disk.slice(0, 64 * 512)).kind).toBe('disk-image');
   });
 
   it('an image with documents only, and an executable in a zip, are not disk-image payloads', async () => {

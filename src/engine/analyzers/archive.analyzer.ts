@@ -15,7 +15,8 @@ import type { AnalysisIssue, Analyzer, AnalyzerResult, ExtractedFile, FileContex
  * than 7-Zip may have), archive.too_many_files,
  * archive.too_deep (at the deepest level it is listed, not extracted), archive.malformed (7-Zip's
  * message), archive.executable_member (an executable or script by name or content),
- * archive.disk_image_payload (the same inside an ISO, VHD, VHDX, UDF, FAT, NTFS or DMG image).
+ * archive.disk_image_payload (the same inside an ISO or another disk image: VHD, VHDX, VMDK, VDI,
+ * QCOW, DMG, a raw partitioned disk, UDF, FAT, NTFS, ext).
  *
  * Facts: resources.archive = { format, members: [{name, size, packedSize, encrypted, refused?, ...}],
  * memberCount, truncated?, encrypted, password?, errors, warnings ... }, the member list bounded.

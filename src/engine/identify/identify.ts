@@ -11,7 +11,7 @@ export type FileKind =
   | 'ole' | 'ooxml' | 'odf' | 'pdf' | 'rtf' | 'lnk'
   | 'chm' | 'tnef'
   | 'zip' | 'jar' | 'apk' | '7z' | 'rar' | 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'tar' | 'cab' | 'iso' | 'arj' | 'cpio'
-  /** Virtual disks and file-system images other than ISO 9660: VHD, VHDX, UDF, FAT, NTFS, DMG. */
+  /** Virtual disks and file-system images other than ISO 9660: VHD, VHDX, VMDK, VDI, QCOW, DMG; raw MBR / GPT disks; UDF, FAT, NTFS, ext. */
   | 'disk-image'
   | 'image' | 'html' | 'hta' | 'svg' | 'xml' | 'email'
   | 'javascript' | 'vbscript' | 'powershell' | 'batch' | 'shell' | 'python'
@@ -47,10 +47,37 @@ function identifyDiskImage(b: Uint8Array): FileIdentity | undefined {
   if (startsWith(b, 'conectix') || (b.length >= 1024 && startsWith(b, 'conectix', b.length - 512))) return image('Virtual PC virtual disk (VHD)', 'vhd');
   if (startsWith(b, 'BEA01', 0x8001)) return image('UDF disk image', 'udf');
   if (b.length >= 1024 && startsWith(b, 'koly', b.length - 512)) return image('Apple disk image (DMG)', 'dmg');
+  if (startsWith(b, 'QFI\xfb')) return image('QEMU copy-on-write virtual disk (QCOW)', 'qcow2');
+  if (startsWith(b, 'KDMV')) return image('VMware virtual disk (VMDK)', 'vmdk');
+  if (u32(b, 0x40) === 0xbeda107f) return image('VirtualBox virtual disk (VDI)', 'vdi');
   const bootSector = b.length >= 4096 && b[510] === 0x55 && b[511] === 0xaa && (b[0] === 0xeb || b[0] === 0xe9);
   if (bootSector && startsWith(b, 'NTFS    ', 3)) return image('NTFS file system image', 'img');
   if (bootSector && (startsWith(b, 'FAT', 0x36) || startsWith(b, 'FAT32', 0x52))) return image('FAT file system image', 'img');
+  if (startsWith(b, 'EFI PART', 512)) return image('Raw disk image with a GPT partition table', 'img');
+  if (hasPartitionTable(b)) return image('Raw disk image with an MBR partition table', 'img');
+  // ext2/3/4: the superblock at 1024, its magic at 56, a block size of 1–64 KiB (log2 − 10 at 24), revision 0 or 1 (at 76).
+  if (b.length >= 4096 && u16(b, 1080) === 0xef53 && u32(b, 1048) <= 6 && u32(b, 1100) <= 1) return image('ext2/3/4 file system image', 'img');
   return undefined;
+}
+
+/**
+ * A classic MBR partition table (no file system boot sector at 0): the 0x55AA mark, four entries
+ * whose status bytes are 0x00 or 0x80, and a used entry that starts inside this data: a lone 512-byte
+ * boot sector (a bootkit's MBR) stays data, for lack of anything to open.
+ */
+function hasPartitionTable(b: Uint8Array): boolean {
+  if (b.length < 1024 || b[510] !== 0x55 || b[511] !== 0xaa) return false;
+  let inside = false;
+  for (let e = 446; e < 510; e += 16) {
+    if (b[e] !== 0x00 && b[e] !== 0x80) return false;
+    const type = b[e + 4];
+    const start = u32(b, e + 8);
+    const sectors = u32(b, e + 12);
+    if (type === 0) continue;
+    if (start === 0 || sectors === 0) return false;
+    if (start * 512 < b.length) inside = true;
+  }
+  return inside;
 }
 
 const startsWith = (b: Uint8Array, sig: number[] | string, offset = 0): boolean => {

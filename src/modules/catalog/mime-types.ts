@@ -44,7 +44,7 @@ export const ENGINE_MIME_TYPES: MimeTypeEntry[] = [
   M('application/vnd.ms-cab-compressed', 'Microsoft Cabinet archive', 'cab'),
   M('application/x-tar', 'POSIX tar archive', 'tar'),
   M('application/x-iso9660-image', 'ISO 9660 disk image', 'iso'),
-  M('application/x-raw-disk-image', 'Virtual disk or file-system image (VHD, VHDX, UDF, FAT, NTFS, DMG)', 'vhd', 'vhdx', 'udf', 'img', 'dmg'),
+  M('application/x-raw-disk-image', 'Virtual disk or file-system image (VHD, VHDX, VMDK, VDI, QCOW, DMG, raw MBR or GPT disk, UDF, FAT, NTFS, ext)', 'vhd', 'vhdx', 'vmdk', 'vdi', 'qcow2', 'dmg', 'img', 'udf'),
   M('application/x-arj', 'ARJ archive', 'arj'),
   M('application/x-cpio', 'cpio archive', 'cpio'),
   M('image/png', 'PNG image', 'png'),
