@@ -1,4 +1,4 @@
-import { after, before, foldChain, literalsIn, LiteralSyntax, rewrite } from './literals';
+import { after, before, foldChain, literalsIn, LiteralSyntax, normaliseToFixpoint, rewrite, RewriteStep } from './literals';
 import type { Extraction, Normalised } from './layers';
 import { bytesToText, charOf, decodeBase64, evalArithmetic, isTextual, safeRegExp, ScriptLanguage } from './text';
 
@@ -96,9 +96,7 @@ function charCodes(list: string, offset = 0, xor = 0): string | null {
   return out;
 }
 
-type Step = (text: string) => { text: string; count: number };
-
-const STEPS: [string, Step][] = [
+const STEPS: [string, RewriteStep][] = [
   [
     'char-codes',
     (t) => {
@@ -202,21 +200,7 @@ const HAS_WORK = /fromCharCode|unescape|decodeURI|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|
 
 export function normaliseJavaScript(text: string, maxPasses = 8): Normalised {
   if (!HAS_WORK.test(text)) return { text, steps: [] };
-  const counts = new Map<string, number>();
-  let current = text;
-  for (let pass = 0; pass < maxPasses; pass++) {
-    let changed = false;
-    for (const [name, step] of STEPS) {
-      const r = step(current);
-      if (r.count && r.text !== current) {
-        counts.set(name, (counts.get(name) ?? 0) + r.count);
-        current = r.text;
-        changed = true;
-      }
-    }
-    if (!changed) break;
-  }
-  return { text: current, steps: [...counts].map(([name, count]) => ({ name, count, heavy: JS_HEAVY.has(name) })) };
+  return normaliseToFixpoint(text, STEPS, JS_HEAVY, maxPasses);
 }
 
 /** Constant arguments of code-running calls. */

@@ -1,9 +1,37 @@
+import type { Normalised } from './layers';
+
 /**
  * Rewriting constant string expressions in source text without parsing the whole language: every
  * rewrite is a regular expression tried at each position, beside a "skip" alternative that consumes
  * comments and string literals whole, so a match never starts inside a string or a comment.
  * Patterns use named groups only (the helper owns the numbered ones).
  */
+
+/** One named normalisation step of a language: the rewritten text and how many rewrites it made. */
+export type RewriteStep = (text: string) => { text: string; count: number };
+
+/**
+ * Applies `steps` in order, pass after pass, until a pass changes nothing or `maxPasses` ran: the
+ * normalised text, and the steps that changed something with their rewrite counts (`heavy`: the
+ * steps only an obfuscator needs).
+ */
+export function normaliseToFixpoint(text: string, steps: [string, RewriteStep][], heavy: ReadonlySet<string>, maxPasses: number): Normalised {
+  const counts = new Map<string, number>();
+  let current = text;
+  for (let pass = 0; pass < maxPasses; pass++) {
+    let changed = false;
+    for (const [name, step] of steps) {
+      const r = step(current);
+      if (r.count && r.text !== current) {
+        counts.set(name, (counts.get(name) ?? 0) + r.count);
+        current = r.text;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return { text: current, steps: [...counts].map(([name, count]) => ({ name, count, heavy: heavy.has(name) })) };
+}
 
 export interface LiteralSyntax {
   /** Regex source of one string literal (no capturing groups). */

@@ -1,5 +1,5 @@
 import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { after, before, foldChain, indexList, literalsIn, LiteralSyntax, rewrite } from './literals';
+import { after, before, foldChain, indexList, literalsIn, LiteralSyntax, normaliseToFixpoint, rewrite, RewriteStep } from './literals';
 import type { Extraction, Normalised } from './layers';
 import { bytesToText, charOf, decodeBase64, evalArithmetic, FAKE_ENV, isTextual, safeRegExp } from './text';
 
@@ -76,10 +76,8 @@ function automaticValue(name: string): string | undefined {
   return AUTOMATIC[lower];
 }
 
-type Step = (text: string) => { text: string; count: number };
-
 /** Each normalisation step, by the name it is reported under. */
-const STEPS: [string, Step][] = [
+const STEPS: [string, RewriteStep][] = [
   ['backticks', (t) => rewrite(t, PS_SYNTAX, String.raw`\`(?=[^\r\n])`, () => '')],
   [
     'char-codes',
@@ -376,21 +374,7 @@ function propagateVariables(text: string): { text: string; count: number } {
 
 /** Normalises PowerShell to a fixpoint (bounded passes); the steps that changed something, with counts. */
 export function normalisePowerShell(text: string, maxPasses = 12): Normalised {
-  const counts = new Map<string, number>();
-  let current = text;
-  for (let pass = 0; pass < maxPasses; pass++) {
-    let changed = false;
-    for (const [name, step] of STEPS) {
-      const r = step(current);
-      if (r.count && r.text !== current) {
-        counts.set(name, (counts.get(name) ?? 0) + r.count);
-        current = r.text;
-        changed = true;
-      }
-    }
-    if (!changed) break;
-  }
-  return { text: current, steps: [...counts].map(([name, count]) => ({ name, count, heavy: PS_HEAVY_STEPS.has(name) })) };
+  return normaliseToFixpoint(text, STEPS, PS_HEAVY_STEPS, maxPasses);
 }
 
 const MAX_DECOMPRESSED = 16 * 1024 * 1024;

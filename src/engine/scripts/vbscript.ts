@@ -1,4 +1,4 @@
-import { after, before, foldChain, literalsIn, LiteralSyntax, rewrite } from './literals';
+import { after, before, foldChain, literalsIn, LiteralSyntax, normaliseToFixpoint, rewrite, RewriteStep } from './literals';
 import type { Extraction, Normalised } from './layers';
 import { charOf, evalArithmetic } from './text';
 
@@ -24,9 +24,7 @@ export const VBS_SYNTAX: LiteralSyntax = { lit: LIT, skip: SKIP, value: vbValue,
 const NUMEXPR = String.raw`(?:[^()\n"]|\([^()\n"]*\)){1,80}?`;
 const int = (s: string | undefined) => (s === undefined ? null : evalArithmetic(s));
 
-type Step = (text: string) => { text: string; count: number };
-
-const STEPS: [string, Step][] = [
+const STEPS: [string, RewriteStep][] = [
   [
     'chr',
     (t) =>
@@ -144,21 +142,7 @@ function propagateVariables(text: string): { text: string; count: number } {
 }
 
 export function normaliseVbscript(text: string, maxPasses = 10): Normalised {
-  const counts = new Map<string, number>();
-  let current = text;
-  for (let pass = 0; pass < maxPasses; pass++) {
-    let changed = false;
-    for (const [name, step] of STEPS) {
-      const r = step(current);
-      if (r.count && r.text !== current) {
-        counts.set(name, (counts.get(name) ?? 0) + r.count);
-        current = r.text;
-        changed = true;
-      }
-    }
-    if (!changed) break;
-  }
-  return { text: current, steps: [...counts].map(([name, count]) => ({ name, count, heavy: VBS_HEAVY.has(name) })) };
+  return normaliseToFixpoint(text, STEPS, VBS_HEAVY, maxPasses);
 }
 
 export function extractVbscript(text: string): Extraction[] {
