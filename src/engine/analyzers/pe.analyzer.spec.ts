@@ -543,6 +543,18 @@ withMcs('.NET assemblies (compiled with mcs)', () => {
     expect(m.obfuscators).toEqual(['ConfuserEx']);
   });
 
+  it('names nested types after their enclosing types, defined (NestedClass) and referenced (ResolutionScope)', async () => {
+    workshop.compileCs('kit.dll', 'namespace Kit { public class Outer { public class Inner { public static void Go() {} } } }', ['-target:library']);
+    const app = workshop.compileCs(
+      'app.exe',
+      'namespace App { class Program { class Stage { class Step {} } static void Main() { Kit.Outer.Inner.Go(); } } }',
+      ['-r:kit.dll'],
+    );
+    const m = pe(await analyze(app)).dotnet.metadata;
+    expect(m.types).toEqual(['App.Program', 'App.Program+Stage', 'App.Program+Stage+Step']);
+    expect(m.memberReferences).toContain('Kit.Outer+Inner::Go');
+  });
+
   it('P/Invoke imports count as imports, and the loader, the obfuscator and the URLs are signalled', async () => {
     const result = await analyze(loader);
     expect(ids(result)).toEqual(expect.arrayContaining(['pe.injection.remote_thread', 'pe.dotnet.reflective_load', 'pe.dotnet.obfuscated']));

@@ -18,6 +18,8 @@ const MAX_LIST = 200;
 const MAX_NAME = 256;
 const MAX_USER_STRING = 512;
 const MAX_MEMBER_REFS = 2000;
+/** Enclosing types followed to name a nested one (Outer+Middle+Inner). */
+const MAX_NESTING = 16;
 /** Methods that load an assembly; with a byte[] argument, from memory. */
 const LOADERS = new Set(['System.Reflection.Assembly::Load', 'System.AppDomain::Load']);
 /** No real assembly comes near this many rows in one table; more means the header is garbage. */
@@ -305,9 +307,25 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
   };
   const version = (tb: Table, row: number, first: number) => [0, 1, 2, 3].map((i) => tb.get(row, first + i)).join('.');
   const qualified = (namespace: string, name: string) => (namespace ? `${namespace}.${name}` : name);
-  const typeRefName = (row: number): string | undefined => {
+  // Nested types are named as reflection names them, after their enclosing type: Namespace.Outer+Inner
+  // (a nested type has no namespace of its own). The chain is followed a bounded number of steps.
+  const typeRefName = (row: number, depth = 0): string | undefined => {
     const tr = table(T.TypeRef);
-    return tr && row < tr.rows ? qualified(heaps.string(tr.get(row, 2)), heaps.string(tr.get(row, 1))) : undefined;
+    if (!tr || row >= tr.rows) return undefined;
+    const name = heaps.string(tr.get(row, 1));
+    const scope = decode('ResolutionScope', tr.get(row, 0));
+    if (scope?.table === T.TypeRef && depth < MAX_NESTING) return `${typeRefName(scope.row, depth + 1) ?? '?'}+${name}`;
+    return qualified(heaps.string(tr.get(row, 2)), name);
+  };
+  const types = table(T.TypeDef);
+  const enclosing = new Map<number, number>();
+  const nested = table(T.NestedClass);
+  for (let i = 0; nested && i < nested.rows; i++) enclosing.set(nested.get(i, 0) - 1, nested.get(i, 1) - 1);
+  const typeDefName = (row: number, depth = 0): string => {
+    const name = heaps.string(types!.get(row, 1));
+    const outer = enclosing.get(row);
+    if (outer !== undefined && outer >= 0 && outer < types!.rows && depth < MAX_NESTING) return `${typeDefName(outer, depth + 1)}+${name}`;
+    return qualified(heaps.string(types!.get(row, 2)), name);
   };
 
   const mod = table(T.Module);
@@ -323,11 +341,9 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
   const refs = table(T.AssemblyRef);
   for (let i = 0; refs && i < Math.min(refs.rows, MAX_LIST); i++) out.assemblyReferences.push({ name: heaps.string(refs.get(i, 6)), version: version(refs, i, 0) });
 
-  const types = table(T.TypeDef);
   out.typeCount = types?.rows ?? 0;
   for (let i = 0; types && i < types.rows && out.types.length < MAX_LIST; i++) {
-    const name = heaps.string(types.get(i, 1));
-    if (name !== '<Module>') out.types.push(qualified(heaps.string(types.get(i, 2)), name));
+    if (heaps.string(types.get(i, 1)) !== '<Module>') out.types.push(typeDefName(i));
   }
   out.methodCount = table(T.MethodDef)?.rows ?? 0;
 
@@ -366,7 +382,7 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
   const typeRefs = table(T.TypeRef);
   const names = new Set<string>();
   for (let i = 0; typeRefs && i < typeRefs.rows; i++) names.add(typeRefName(i) ?? '');
-  for (let i = 0; types && i < types.rows; i++) names.add(qualified(heaps.string(types.get(i, 2)), heaps.string(types.get(i, 1))));
+  for (let i = 0; types && i < types.rows; i++) names.add(typeDefName(i));
   out.obfuscators = [...new Set(OBFUSCATOR_TYPES.filter(([marker]) => [...names].some((n) => n.endsWith(marker))).map(([, name]) => name))];
 }
 
