@@ -2,8 +2,8 @@
  * The corpus the engine benchmark and the fuzzer run on, built at run time (nothing malicious is in
  * the repository): Debian's clamav-testfiles, PEs compiled with mingw-w64 from small C sources (one
  * of them signed with a throw-away self-signed certificate), archives made with 7-Zip (AES and
- * ZipCrypto, encrypted headers), a .NET assembly compiled with Mono's mcs, ISO and FAT disk images
- * (genisoimage, mkfs.fat + mcopy), generated documents (a PowerPoint 97 presentation with VBA), RAR 4
+ * ZipCrypto, encrypted headers), a .NET assembly compiled with Mono's mcs, ISO, FAT, GPT and QCOW2
+ * disk images (genisoimage, mkfs.fat + mcopy, qemu-img), generated documents (a PowerPoint 97 presentation with VBA), RAR 4
  * and scripts, EICAR assembled from parts, random data. A missing tool skips its items with a note; nothing here downloads anything.
  *
  * Every item is also written to `dir` (the Python baseline reads the same files), with a manifest
@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nestedPdf, pdfDocument, pdfStream } from '../src/engine/fuzz/mutators';
+import { partitionedDisk } from '../src/engine/testing/disk-writer';
 import { eicar } from '../src/engine/testing/eicar';
 import { pptWithStorages, vbaProjectBin, vbaSource } from '../src/engine/testing/office-documents';
 import { rar4Archive } from '../src/engine/testing/rar-writer';
@@ -59,7 +60,7 @@ export interface CorpusOptions {
 }
 
 /** Bumped whenever the items built here change, so that a reused directory is rebuilt. */
-export const CORPUS_VERSION = 2;
+export const CORPUS_VERSION = 3;
 const MANIFEST = 'corpus-manifest.json';
 
 interface Manifest {
@@ -410,6 +411,14 @@ export function buildCorpus(options: CorpusOptions = {}): Corpus {
         run(mkfsFat, ['-F', '12', '-n', 'DELIVERY', 'floppy.img'], work);
         run(mcopy, ['-i', 'floppy.img', 'inject.exe', 'invoice.lnk', '::/'], work);
         addFile('floppy.img', join(work, 'floppy.img'), 'mkfs.fat');
+        add('gpt-disk.img', partitionedDisk(new Uint8Array(readFileSync(join(work, 'floppy.img'))), 'gpt'), 'mkfs.fat in a GPT disk written by disk-writer.ts');
+        const qemuImg = which('qemu-img');
+        if (qemuImg) {
+          run(qemuImg, ['convert', '-f', 'raw', '-O', 'qcow2', 'floppy.img', 'floppy.qcow2'], work);
+          addFile('floppy.qcow2', join(work, 'floppy.qcow2'), 'qemu-img');
+        } else {
+          note('qemu-img not found (Debian package qemu-utils): the QCOW2 image is left out');
+        }
       } catch (err) {
         note(`disk images failed: ${(err as Error).message.split('\n')[0]}`);
       }
