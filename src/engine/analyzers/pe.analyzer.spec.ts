@@ -553,6 +553,16 @@ withMcs('.NET assemblies (compiled with mcs)', () => {
     const m = pe(await analyze(app)).dotnet.metadata;
     expect(m.types).toEqual(['App.Program', 'App.Program+Stage', 'App.Program+Stage+Step']);
     expect(m.memberReferences).toContain('Kit.Outer+Inner::Go');
+
+    // Rows (nested, enclosing) (3, 2) and (4, 3) of the NestedClass table, rewritten into a cycle: Stage in Step, Step in Stage.
+    const at = Buffer.from(app).indexOf(Buffer.from([3, 0, 2, 0, 4, 0, 3, 0]));
+    expect(at).toBeGreaterThan(0);
+    const cyclic = app.slice();
+    cyclic[at + 2] = 4;
+    const names: string[] = pe(await analyze(cyclic)).dotnet.metadata.types;
+    // The chain is cut after MAX_NESTING (16) enclosing steps: 17 names for Stage, 16 for Step (named on the way).
+    const chain = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? 'Step' : 'Stage')).join('+');
+    expect(names).toEqual(['App.Program', chain(17), chain(16)]);
   });
 
   it('P/Invoke imports count as imports, and the loader, the obfuscator and the URLs are signalled', async () => {

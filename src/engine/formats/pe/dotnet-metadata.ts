@@ -309,23 +309,32 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
   const qualified = (namespace: string, name: string) => (namespace ? `${namespace}.${name}` : name);
   // Nested types are named as reflection names them, after their enclosing type: Namespace.Outer+Inner
   // (a nested type has no namespace of its own). The chain is followed a bounded number of steps.
+  // Each row is named once, however deep the chains through it.
+  const typeRefNames = new Map<number, string>();
   const typeRefName = (row: number, depth = 0): string | undefined => {
     const tr = table(T.TypeRef);
     if (!tr || row >= tr.rows) return undefined;
+    let full = typeRefNames.get(row);
+    if (full !== undefined) return full;
     const name = heaps.string(tr.get(row, 1));
     const scope = decode('ResolutionScope', tr.get(row, 0));
-    if (scope?.table === T.TypeRef && depth < MAX_NESTING) return `${typeRefName(scope.row, depth + 1) ?? '?'}+${name}`;
-    return qualified(heaps.string(tr.get(row, 2)), name);
+    full = scope?.table === T.TypeRef && depth < MAX_NESTING ? `${typeRefName(scope.row, depth + 1) ?? '?'}+${name}` : qualified(heaps.string(tr.get(row, 2)), name);
+    typeRefNames.set(row, full);
+    return full;
   };
   const types = table(T.TypeDef);
   const enclosing = new Map<number, number>();
   const nested = table(T.NestedClass);
   for (let i = 0; nested && i < nested.rows; i++) enclosing.set(nested.get(i, 0) - 1, nested.get(i, 1) - 1);
+  const typeDefNames = new Map<number, string>();
   const typeDefName = (row: number, depth = 0): string => {
+    let full = typeDefNames.get(row);
+    if (full !== undefined) return full;
     const name = heaps.string(types!.get(row, 1));
     const outer = enclosing.get(row);
-    if (outer !== undefined && outer >= 0 && outer < types!.rows && depth < MAX_NESTING) return `${typeDefName(outer, depth + 1)}+${name}`;
-    return qualified(heaps.string(types!.get(row, 2)), name);
+    full = outer !== undefined && outer >= 0 && outer < types!.rows && depth < MAX_NESTING ? `${typeDefName(outer, depth + 1)}+${name}` : qualified(heaps.string(types!.get(row, 2)), name);
+    typeDefNames.set(row, full);
+    return full;
   };
 
   const mod = table(T.Module);
