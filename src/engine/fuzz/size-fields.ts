@@ -1,3 +1,5 @@
+import { u16, u32 } from '../formats/bytes';
+
 /**
  * Where the length, offset and count fields of the formats the engine parses are: the fields a
  * parser trusts to size an allocation or a loop, which the `size-field` mutation sets to
@@ -12,8 +14,6 @@ export interface SizeField {
   label: string;
 }
 
-const u16 = (b: Uint8Array, o: number) => (o + 2 <= b.length ? b[o] | (b[o + 1] << 8) : -1);
-const u32 = (b: Uint8Array, o: number) => (o + 4 <= b.length ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : -1);
 const has = (b: Uint8Array, sig: number[], o = 0) => o + sig.length <= b.length && sig.every((v, i) => b[o + i] === v);
 
 /** Most signature occurrences looked at per signature (a hostile file may repeat them). */

@@ -1,4 +1,5 @@
 import { zipRawEntries } from '../archive/zip-names';
+import { u16, u32, u32be } from '../formats/bytes';
 
 /**
  * Identifies a file by its content, never by its name: magic numbers, container directories
@@ -86,10 +87,6 @@ const startsWith = (b: Uint8Array, sig: number[] | string, offset = 0): boolean 
   for (let i = 0; i < bytes.length; i++) if (b[offset + i] !== bytes[i]) return false;
   return true;
 };
-
-const u16 = (b: Uint8Array, o: number) => (o + 2 <= b.length ? b[o] | (b[o + 1] << 8) : -1);
-const u32 = (b: Uint8Array, o: number) => (o + 4 <= b.length ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : -1);
-const u32be = (b: Uint8Array, o: number) => (o + 4 <= b.length ? ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0 : -1);
 
 const PE_MACHINES: Record<number, string> = { 0x14c: 'Intel 80386', 0x8664: 'x86-64', 0x1c0: 'ARM', 0x1c4: 'ARMv7 Thumb', 0xaa64: 'ARM64', 0x200: 'Intel Itanium' };
 const PE_SUBSYSTEMS: Record<number, string> = { 1: 'native', 2: 'GUI', 3: 'console', 9: 'Windows CE GUI', 10: 'EFI application', 11: 'EFI boot driver', 12: 'EFI runtime driver' };

@@ -1,3 +1,4 @@
+import { u16, u32 } from '../bytes';
 import { elements, textOf } from './xml';
 
 /**
@@ -27,8 +28,6 @@ export interface DocumentMetadata {
 
 const MAX_VALUE = 512;
 type Decoder = InstanceType<typeof TextDecoder>;
-const u16 = (b: Uint8Array, o: number) => (o + 2 <= b.length ? b[o] | (b[o + 1] << 8) : -1);
-const u32 = (b: Uint8Array, o: number) => (o + 4 <= b.length ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : -1);
 
 type PropertyValue = string | number | Date;
 

@@ -1,5 +1,6 @@
 import { hasExecutableExtension } from '../../archive/member-names';
 import { FileKind, identify } from '../../identify/identify';
+import { u16 } from '../bytes';
 import { binaryWordFields, classifyField } from './fields';
 import { oleMetadata } from './metadata';
 import { OleEntry, OleFile } from './ole';
@@ -32,8 +33,6 @@ const CLSIDS: Record<string, [string, string, string]> = {
 
 /** Contents that run code (by what they are, whatever their name). */
 export const EXECUTABLE_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'dex', 'java-class', 'lnk', 'hta', 'javascript', 'vbscript', 'powershell', 'batch', 'shell', 'python', 'chm', 'jar', 'apk']);
-
-const u16 = (b: Uint8Array, o: number) => (o + 2 <= b.length ? b[o] | (b[o + 1] << 8) : -1);
 
 export function oleDocumentType(ole: OleFile): DocumentType {
   const root = ole.root!;

@@ -1,3 +1,5 @@
+import { u16, u32 } from '../bytes';
+
 /**
  * Embedded objects ([MS-OLEDS]): the OLE1 object header RTF documents carry in `\objdata`, the
  * `\x01Ole10Native` stream of OLE2 embeddings, the Packager's native data (an arbitrary file with
@@ -5,8 +7,6 @@
  * `Equation Native` stream, whose oversized font names are the CVE-2017-11882 / CVE-2018-0802
  * overflows.
  */
-const u16 = (b: Uint8Array, o: number) => (o + 2 <= b.length ? b[o] | (b[o + 1] << 8) : -1);
-const u32 = (b: Uint8Array, o: number) => (o + 4 <= b.length ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0 : -1);
 const latin1 = new TextDecoder('latin1');
 
 export const EQUATION_CLSID = '0002ce02-0000-0000-c000-000000000046';
