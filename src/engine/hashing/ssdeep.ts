@@ -24,11 +24,9 @@ const LOW_BITS = Int32Array.from({ length: NUM_BLOCKHASHES }, (_, i) => 2 ** i -
 
 export function ssdeep(data: Uint8Array): string {
   const total = data.length;
-  const window = new Uint8Array(ROLLING_WINDOW);
   let h1 = 0;
   let h2 = 0;
   let h3 = 0;
-  let n = 0;
 
   // hashes[i] = h | halfh << 16 (see above)
   const hashes = new Int32Array(NUM_BLOCKHASHES);
@@ -47,12 +45,11 @@ export function ssdeep(data: Uint8Array): string {
 
   for (let p = 0; p < total; p++) {
     const c = data[p];
-    // Rolling hash over the last 7 bytes. Kept in int32 (same bits as ssdeep's uint32) so that V8
-    // never boxes it; the unsigned value is only needed modulo 3 and 2^i, done below without it.
+    // Rolling hash over the last 7 bytes (the byte leaving the window is read from the input). Kept
+    // in int32 (same bits as ssdeep's uint32) so that V8 never boxes it; the unsigned value is only
+    // needed modulo 3 and 2^i, done below without it.
     h2 = (h2 - h1 + ROLLING_WINDOW * c) | 0;
-    h1 = (h1 + c - window[n]) | 0;
-    window[n] = c;
-    n = n === ROLLING_WINDOW - 1 ? 0 : n + 1;
+    h1 = (h1 + c - (p >= ROLLING_WINDOW ? data[p - ROLLING_WINDOW] : 0)) | 0;
     h3 = (h3 << 5) ^ c;
     const roll = (h1 + h2 + h3 + 1) | 0;
 
