@@ -1,6 +1,6 @@
 import { extractArchive, ExtractionOutcome, MemberReport } from '../archive/extractor';
 import { hasExecutableExtension } from '../archive/member-names';
-import { FileKind, identify } from '../identify/identify';
+import { EXECUTABLE_KINDS, FileKind, identify } from '../identify/identify';
 import type { AnalysisIssue, Analyzer, AnalyzerResult, ExtractedFile, FileContext, SignalHit } from '../types';
 
 /**
@@ -26,8 +26,6 @@ const MAX_EVIDENCE = 20;
 
 /** Containers Windows mounts with a double click: what runs from them carries no Mark of the Web. */
 const DISK_IMAGES = new Set<FileKind>(['iso', 'disk-image']);
-/** Contents that run code (by what they are, whatever their name). */
-const EXECUTABLE_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'dex', 'java-class', 'lnk', 'hta', 'javascript', 'vbscript', 'powershell', 'batch', 'shell', 'python', 'chm', 'jar', 'apk']);
 
 export class ArchiveAnalyzer implements Analyzer {
   readonly name = 'archive';

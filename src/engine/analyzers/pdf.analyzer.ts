@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hasExecutableExtension } from '../archive/member-names';
 import { Clock, DEFAULT_PDF_LIMITS, parsePdf, PdfDocument, PdfLimits } from '../formats/pdf/document';
 import { inspectPdf, MAX_ITEMS, PdfInspection, SCRIPT_FACT_CHARS } from '../formats/pdf/inspect';
-import { FileKind, identify } from '../identify/identify';
+import { EXECUTABLE_KINDS, identify } from '../identify/identify';
 import { executableUrl, extractIocs, IocCollector, urlParts } from '../iocs/extract';
 import type { AnalysisIssue, Analyzer, AnalyzerResult, ExtractedFile, FileContext, SignalHit } from '../types';
 import { Verdict } from '../types';
@@ -30,9 +30,6 @@ import { Verdict } from '../types';
 
 const MAX_EVIDENCE = 20;
 const MAX_FACT_ITEMS = 100;
-
-/** Contents that run code (by what they are, whatever their name). */
-const EXECUTABLE_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'dex', 'java-class', 'lnk', 'hta', 'javascript', 'vbscript', 'powershell', 'batch', 'shell', 'python', 'chm', 'jar', 'apk']);
 
 /** Actions that run code or reach outside the document (GoTo, Named, Hide and the like only move the view). */
 const ACTIVE_ACTIONS = new Set(['JavaScript', 'Launch', 'URI', 'SubmitForm', 'ImportData', 'GoToR', 'GoToE', 'RichMediaExecute', 'Rendition', 'ECMAScript']);

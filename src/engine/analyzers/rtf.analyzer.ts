@@ -1,11 +1,10 @@
 import { hasExecutableExtension } from '../archive/member-names';
 import { classifyField, dangerousDde, fieldTargets } from '../formats/office/fields';
 import { isOle, OleFile } from '../formats/office/ole';
-import { EXECUTABLE_KINDS } from '../formats/office/ole-document';
 import { checkEquationNative, EQUATION_CLSID, OLE2LINK_CLSID, parseOle1, parsePackage } from '../formats/office/ole-objects';
 import { addTarget, isRemoteTarget } from '../formats/office/report';
 import { parseRtf, RtfObjectRaw } from '../formats/rtf/rtf';
-import { identify } from '../identify/identify';
+import { EXECUTABLE_KINDS, identify } from '../identify/identify';
 import { extractIocs, IocCollector, refang } from '../iocs/extract';
 import { AnalysisIssue, Analyzer, AnalyzerResult, ExtractedFile, FileContext, SignalHit, Verdict } from '../types';
 

@@ -30,6 +30,9 @@ export interface FileIdentity {
   isArchive: boolean;
 }
 
+/** Contents that run code (by what they are, whatever their name). */
+export const EXECUTABLE_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'dex', 'java-class', 'lnk', 'hta', 'javascript', 'vbscript', 'powershell', 'batch', 'shell', 'python', 'chm', 'jar', 'apk']);
+
 const ARCHIVE_KINDS = new Set<FileKind>(['chm', 'zip', 'jar', 'apk', '7z', 'rar', 'gzip', 'bzip2', 'xz', 'zstd', 'tar', 'cab', 'iso', 'disk-image', 'arj', 'cpio']);
 
 const id = (kind: FileKind, label: string, mime: string, extension: string): FileIdentity => ({

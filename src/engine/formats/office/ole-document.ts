@@ -1,5 +1,5 @@
 import { hasExecutableExtension } from '../../archive/member-names';
-import { FileKind, identify } from '../../identify/identify';
+import { EXECUTABLE_KINDS, identify } from '../../identify/identify';
 import { u16 } from '../bytes';
 import { binaryWordFields, classifyField } from './fields';
 import { oleMetadata } from './metadata';
@@ -30,9 +30,6 @@ const CLSIDS: Record<string, [string, string, string]> = {
   [EQUATION_CLSID]: ['Equation Editor', 'Equation Editor 3.0 object', 'bin'],
   '0003000c-0000-0000-c000-000000000046': ['Packager', 'Packager object', 'bin'],
 };
-
-/** Contents that run code (by what they are, whatever their name). */
-export const EXECUTABLE_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'dex', 'java-class', 'lnk', 'hta', 'javascript', 'vbscript', 'powershell', 'batch', 'shell', 'python', 'chm', 'jar', 'apk']);
 
 export function oleDocumentType(ole: OleFile): DocumentType {
   const root = ole.root!;
