@@ -7,7 +7,7 @@ import { OleEntry, OleFile } from './ole';
 import { checkEquationNative, EQUATION_CLSID, OLE2LINK_CLSID, parseCompObj, parseOle10Native } from './ole-objects';
 import { pptStorages } from './ppt';
 import { DocumentType, emptyDocument, EmbeddedObject, expired, isRemoteTarget, OfficeDocument, ReadOptions } from './report';
-import { readVbaProjects } from './vba';
+import { readVbaProjects, VbaProject } from './vba';
 import { parseBiffWorkbook } from './xlm';
 
 /**
@@ -223,6 +223,20 @@ export function take(doc: OfficeDocument, options: ReadOptions, object: Embedded
 }
 
 /**
+ * Reads the VBA projects of `ole` into the document, their storages named under `location` (the part
+ * or storage holding `ole`; none for the document's own root), with their problems; returns them.
+ */
+export function addVbaProjects(doc: OfficeDocument, ole: OleFile, options: ReadOptions, location = ''): VbaProject[] {
+  const projects = readVbaProjects(ole, { maxModuleBytes: options.maxModuleBytes, maxTotalBytes: options.maxVbaBytes, deadline: options.deadline });
+  for (const project of projects) {
+    project.storage = [location, project.storage].filter(Boolean).join('/');
+    doc.vbaProjects.push(project);
+    doc.problems.push(...project.problems.map((p) => `VBA project ${project.storage || '(root)'}: ${p}`));
+  }
+  return projects;
+}
+
+/**
  * PowerPoint keeps embedded objects and its VBA project as compound files inside the `PowerPoint
  * Document` stream (ppt.ts): each is read like a storage of the presentation, under the location
  * `PowerPoint Document@<record offset>`.
@@ -240,11 +254,8 @@ function powerPointStorages(stream: Uint8Array, doc: OfficeDocument, options: Re
       doc.problems.push(`${location}: not a compound file (${err instanceof Error ? err.message : String(err)})`);
       continue;
     }
-    for (const project of readVbaProjects(inner, { maxModuleBytes: options.maxModuleBytes, maxTotalBytes: options.maxVbaBytes, deadline: options.deadline })) {
-      project.storage = [location, project.storage].filter(Boolean).join('/');
-      doc.vbaProjects.push(project);
-      doc.problems.push(...project.problems.map((p) => `VBA project ${project.storage}: ${p}`));
-      if (!doc.documentType.macroEnabled) doc.documentType = { ...doc.documentType, type: `${doc.documentType.type} with VBA macros`, macroEnabled: true };
+    if (addVbaProjects(doc, inner, options, location).length && !doc.documentType.macroEnabled) {
+      doc.documentType = { ...doc.documentType, type: `${doc.documentType.type} with VBA macros`, macroEnabled: true };
     }
     embeddedObjects(inner, doc, options, location);
     doc.problems.push(...inner.problems.map((p) => `${location}: compound file: ${p}`));
@@ -263,8 +274,7 @@ export function readOleDocument(data: Uint8Array, options: ReadOptions): OfficeD
   if (summary || documentSummary) doc.metadata = oleMetadata(summary, documentSummary);
   doc.encryption = encryption(ole);
 
-  doc.vbaProjects = readVbaProjects(ole, { maxModuleBytes: options.maxModuleBytes, maxTotalBytes: options.maxVbaBytes, deadline: options.deadline });
-  for (const project of doc.vbaProjects) doc.problems.push(...project.problems.map((p) => `VBA project ${project.storage || '(root)'}: ${p}`));
+  addVbaProjects(doc, ole, options);
 
   const workbook = ole.find('Workbook') ?? ole.find('Book');
   if (workbook && !expired(doc, options)) {

@@ -2,9 +2,8 @@ import { identify } from '../../identify/identify';
 import { classifyField, wordXmlFields } from './fields';
 import { ooxmlMetadata } from './metadata';
 import { isOle, OleError, OleFile } from './ole';
-import { childCap, describePayload, embeddedObjects, take } from './ole-document';
+import { addVbaProjects, childCap, describePayload, embeddedObjects, take } from './ole-document';
 import { DocumentType, emptyDocument, EmbeddedObject, expired, isRemoteTarget, OfficeDocument, ReadOptions, ReferenceKind } from './report';
-import { readVbaProjects } from './vba';
 import { emptyXlm, functionsOfFormulaText, renderFormula, SheetState, stringsOfFormulaText, XlmResult } from './xlm';
 import { readXlsbMacroSheet, readXlsbWorkbook } from './xlsb';
 import { attr, decodeEntities, elements, textOf, xmlProblem } from './xml';
@@ -172,13 +171,8 @@ export function readOoxmlDocument(data: Uint8Array, options: ReadOptions): Offic
     }
     try {
       const ole = new OleFile(read.data);
-      const projects = readVbaProjects(ole, { maxModuleBytes: options.maxModuleBytes, maxTotalBytes: options.maxVbaBytes, deadline: options.deadline });
-      for (const project of projects) {
-        project.storage = project.storage ? `${part.name}/${project.storage}` : part.name;
-        doc.problems.push(...project.problems.map((p) => `VBA project ${project.storage}: ${p}`));
-      }
+      addVbaProjects(doc, ole, options, part.name);
       doc.problems.push(...ole.problems.map((p) => `${part.name}: ${p}`));
-      doc.vbaProjects.push(...projects);
     } catch (err) {
       doc.problems.push(`${part.name}: ${err instanceof OleError ? err.message : String(err)}`);
     }
