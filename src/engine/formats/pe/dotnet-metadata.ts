@@ -306,36 +306,20 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
     return target === undefined || target < 0 || row < 1 ? undefined : { table: target, row: row - 1 };
   };
   const version = (tb: Table, row: number, first: number) => [0, 1, 2, 3].map((i) => tb.get(row, first + i)).join('.');
-  const qualified = (namespace: string, name: string) => (namespace ? `${namespace}.${name}` : name);
-  // Nested types are named as reflection names them, after their enclosing type: Namespace.Outer+Inner
-  // (a nested type has no namespace of its own). The chain is followed a bounded number of steps.
-  // Each row is named once, however deep the chains through it.
-  const typeRefNames = new Map<number, string>();
-  const typeRefName = (row: number, depth = 0): string | undefined => {
-    const tr = table(T.TypeRef);
-    if (!tr || row >= tr.rows) return undefined;
-    let full = typeRefNames.get(row);
-    if (full !== undefined) return full;
-    const name = heaps.string(tr.get(row, 1));
-    const scope = decode('ResolutionScope', tr.get(row, 0));
-    full = scope?.table === T.TypeRef && depth < MAX_NESTING ? `${typeRefName(scope.row, depth + 1) ?? '?'}+${name}` : qualified(heaps.string(tr.get(row, 2)), name);
-    typeRefNames.set(row, full);
-    return full;
-  };
   const types = table(T.TypeDef);
+  const typeRefs = table(T.TypeRef);
   const enclosing = new Map<number, number>();
   const nested = table(T.NestedClass);
   for (let i = 0; nested && i < nested.rows; i++) enclosing.set(nested.get(i, 0) - 1, nested.get(i, 1) - 1);
-  const typeDefNames = new Map<number, string>();
-  const typeDefName = (row: number, depth = 0): string => {
-    let full = typeDefNames.get(row);
-    if (full !== undefined) return full;
-    const name = heaps.string(types!.get(row, 1));
+  // A TypeRef whose resolution scope is another TypeRef is nested in it; a TypeDef, in the one the NestedClass table names.
+  const typeRefName = typeNamer(heaps, typeRefs, (row) => {
+    const scope = decode('ResolutionScope', typeRefs!.get(row, 0));
+    return scope?.table === T.TypeRef ? scope.row : undefined;
+  });
+  const typeDefName = typeNamer(heaps, types, (row) => {
     const outer = enclosing.get(row);
-    full = outer !== undefined && outer >= 0 && outer < types!.rows && depth < MAX_NESTING ? `${typeDefName(outer, depth + 1)}+${name}` : qualified(heaps.string(types!.get(row, 2)), name);
-    typeDefNames.set(row, full);
-    return full;
-  };
+    return outer !== undefined && outer >= 0 && outer < types!.rows ? outer : undefined;
+  });
 
   const mod = table(T.Module);
   if (mod) {
@@ -352,7 +336,7 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
 
   out.typeCount = types?.rows ?? 0;
   for (let i = 0; types && i < types.rows && out.types.length < MAX_LIST; i++) {
-    if (heaps.string(types.get(i, 1)) !== '<Module>') out.types.push(typeDefName(i));
+    if (heaps.string(types.get(i, 1)) !== '<Module>') out.types.push(typeDefName(i) ?? '');
   }
   out.methodCount = table(T.MethodDef)?.rows ?? 0;
 
@@ -388,12 +372,35 @@ function readTables(r: ByteReader, stream: Stream, heaps: Heaps, out: DotNetMeta
   for (let i = 0; resources && i < Math.min(resources.rows, MAX_LIST); i++) out.resources.push(heaps.string(resources.get(i, 2)));
 
   // Attributes an obfuscator stamps on the assembly are defined in it or referenced, by name.
-  const typeRefs = table(T.TypeRef);
   const names = new Set<string>();
   for (let i = 0; typeRefs && i < typeRefs.rows; i++) names.add(typeRefName(i) ?? '');
-  for (let i = 0; types && i < types.rows; i++) names.add(typeDefName(i));
+  for (let i = 0; types && i < types.rows; i++) names.add(typeDefName(i) ?? '');
   out.obfuscators = [...new Set(OBFUSCATOR_TYPES.filter(([marker]) => [...names].some((n) => n.endsWith(marker))).map(([, name]) => name))];
 }
+
+/**
+ * Names the rows of a type table (TypeDef or TypeRef: name in column 1, namespace in column 2) as
+ * reflection does: Namespace.Name, and a nested type after the type enclosing it (`enclosingOf`),
+ * Namespace.Outer+Inner, with `?` for an enclosing row outside the table. Each row is named once and
+ * a chain is cut after MAX_NESTING steps, so a hostile chain or cycle costs one string per row.
+ * Undefined for a row outside the table.
+ */
+function typeNamer(heaps: Heaps, table: Table | undefined, enclosingOf: (row: number) => number | undefined): (row: number) => string | undefined {
+  const names = new Map<number, string>();
+  const nameOf = (row: number, depth: number): string | undefined => {
+    if (!table || row < 0 || row >= table.rows) return undefined;
+    let full = names.get(row);
+    if (full !== undefined) return full;
+    const name = heaps.string(table.get(row, 1));
+    const outer = depth < MAX_NESTING ? enclosingOf(row) : undefined;
+    full = outer !== undefined ? `${nameOf(outer, depth + 1) ?? '?'}+${name}` : qualified(heaps.string(table.get(row, 2)), name);
+    names.set(row, full);
+    return full;
+  };
+  return (row) => nameOf(row, 0);
+}
+
+const qualified = (namespace: string, name: string) => (namespace ? `${namespace}.${name}` : name);
 
 /** #US: each entry a compressed length, UTF-16LE text and one flag byte. */
 function readUserStrings(r: ByteReader, stream: Stream | undefined, out: DotNetMetadata): void {
