@@ -105,4 +105,3 @@ export function readXlsbMacroSheet(
   if (problem) problems.push(problem);
   return formulas;
 }
-
